@@ -1,0 +1,24 @@
+# The two commands a newcomer needs: `make run` serves on 127.0.0.1:6379,
+# `make test` runs everything CI runs.
+GO ?= go
+
+.PHONY: run test bench fuzz generate
+
+run:
+	$(GO) run ./cmd/cachee serve
+
+test:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./protocol/
+
+# Regenerate the command specification from a local redis-server 7.0.
+generate:
+	$(GO) generate ./engine/internal/cmdspec

@@ -1,0 +1,195 @@
+package cachee
+
+import (
+	"context"
+	"time"
+)
+
+// Typed methods for the string and key commands. Get, Set without options
+// and IncrBy call the engine's data operations directly (the same code their
+// handlers run); the rest go through Do.
+
+// Get returns key's value, Nil if the key does not exist, or a WRONGTYPE
+// *Error if it holds another type. It does not allocate.
+func (db *DB) Get(ctx context.Context, key string) (string, error) {
+	c := db.get()
+	val, found, err := db.e.Get(c.s, key)
+	db.pool.Put(c)
+	switch {
+	case err != "":
+		return "", redisError(err)
+	case !found:
+		return "", Nil
+	}
+	return val, nil
+}
+
+// SetOptions are SET's options. TTL (rounded to milliseconds) and ExpireAt
+// are mutually exclusive, as EX/PX and EXAT/PXAT are.
+type SetOptions struct {
+	TTL      time.Duration
+	ExpireAt time.Time
+	NX, XX   bool // only set if the key does not / does exist
+	KeepTTL  bool // keep the existing expiry
+}
+
+// Set stores value under key. With NX or XX it returns Nil when the condition
+// was not met.
+func (db *DB) Set(ctx context.Context, key, value string, opts ...SetOptions) error {
+	if len(opts) == 0 {
+		c := db.get()
+		db.e.Set(c.s, key, value, 0)
+		db.pool.Put(c)
+		return nil
+	}
+	o := opts[0]
+	args := []any{"SET", key, value}
+	switch {
+	case o.TTL > 0:
+		args = append(args, "PX", o.TTL.Milliseconds())
+	case !o.ExpireAt.IsZero():
+		args = append(args, "PXAT", o.ExpireAt.UnixMilli())
+	case o.KeepTTL:
+		args = append(args, "KEEPTTL")
+	}
+	if o.NX {
+		args = append(args, "NX")
+	}
+	if o.XX {
+		args = append(args, "XX")
+	}
+	_, err := db.Do(ctx, args...)
+	return err
+}
+
+// SetNX stores value only if key does not exist and reports whether it did.
+func (db *DB) SetNX(ctx context.Context, key, value string) (bool, error) {
+	return db.boolCmd(ctx, "SETNX", key, value)
+}
+
+// Incr adds one to the integer stored at key (0 if missing) and returns it.
+func (db *DB) Incr(ctx context.Context, key string) (int64, error) { return db.IncrBy(ctx, key, 1) }
+
+// Decr subtracts one from the integer stored at key.
+func (db *DB) Decr(ctx context.Context, key string) (int64, error) { return db.IncrBy(ctx, key, -1) }
+
+// IncrBy adds by to the integer stored at key, refusing overflow as Redis does.
+func (db *DB) IncrBy(ctx context.Context, key string, by int64) (int64, error) {
+	c := db.get()
+	n, err := db.e.IncrBy(c.s, key, by)
+	db.pool.Put(c)
+	if err != "" {
+		return 0, redisError(err)
+	}
+	return n, nil
+}
+
+// IncrByFloat adds by to the number stored at key with Redis's long-double
+// arithmetic and returns the stored result.
+func (db *DB) IncrByFloat(ctx context.Context, key string, by float64) (float64, error) {
+	v, err := db.Do(ctx, "INCRBYFLOAT", key, by)
+	if err != nil {
+		return 0, err
+	}
+	return v.Float()
+}
+
+// Append appends value to key's string and returns the new length.
+func (db *DB) Append(ctx context.Context, key, value string) (int64, error) {
+	return db.intCmd(ctx, "APPEND", key, value)
+}
+
+// GetDel returns key's value and deletes the key (Nil if missing).
+func (db *DB) GetDel(ctx context.Context, key string) (string, error) {
+	v, err := db.Do(ctx, "GETDEL", key)
+	return v.String(), err
+}
+
+// MGet returns the values of keys; missing keys (and keys of other types)
+// give nil Values.
+func (db *DB) MGet(ctx context.Context, keys ...string) ([]Value, error) {
+	v, err := db.Do(ctx, append([]any{"MGET"}, strs(keys)...)...)
+	if err != nil {
+		return nil, err
+	}
+	return v.Elems(), nil
+}
+
+// MSet sets several keys atomically from key, value, key, value...
+func (db *DB) MSet(ctx context.Context, pairs ...string) error {
+	_, err := db.Do(ctx, append([]any{"MSET"}, strs(pairs)...)...)
+	return err
+}
+
+// Del removes keys and returns how many existed.
+func (db *DB) Del(ctx context.Context, keys ...string) (int64, error) {
+	return db.intCmd(ctx, append([]any{"DEL"}, strs(keys)...)...)
+}
+
+// Exists returns how many of keys exist (a key named twice counts twice).
+func (db *DB) Exists(ctx context.Context, keys ...string) (int64, error) {
+	return db.intCmd(ctx, append([]any{"EXISTS"}, strs(keys)...)...)
+}
+
+// Expire sets key's time to live (millisecond precision) and reports whether
+// the key exists. A non-positive ttl deletes the key.
+func (db *DB) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return db.boolCmd(ctx, "PEXPIRE", key, ttl.Milliseconds())
+}
+
+// Persist removes key's expiry and reports whether it had one.
+func (db *DB) Persist(ctx context.Context, key string) (bool, error) {
+	return db.boolCmd(ctx, "PERSIST", key)
+}
+
+// TTL returns key's remaining time to live with millisecond precision, -1
+// (as a Duration) if it has none, or -2 if it does not exist, as Redis's PTTL.
+func (db *DB) TTL(ctx context.Context, key string) (time.Duration, error) {
+	n, err := db.intCmd(ctx, "PTTL", key)
+	if n < 0 {
+		return time.Duration(n), err
+	}
+	return time.Duration(n) * time.Millisecond, err
+}
+
+// Type returns the type name of key's value ("none" when missing).
+func (db *DB) Type(ctx context.Context, key string) (string, error) {
+	v, err := db.Do(ctx, "TYPE", key)
+	return v.String(), err
+}
+
+// Rename renames key to newKey, replacing newKey.
+func (db *DB) Rename(ctx context.Context, key, newKey string) error {
+	_, err := db.Do(ctx, "RENAME", key, newKey)
+	return err
+}
+
+// FlushDB removes every key of the DB's database.
+func (db *DB) FlushDB(ctx context.Context) error {
+	_, err := db.Do(ctx, "FLUSHDB")
+	return err
+}
+
+// DBSize returns the number of keys in the DB's database.
+func (db *DB) DBSize(ctx context.Context) (int64, error) { return db.intCmd(ctx, "DBSIZE") }
+
+func (db *DB) intCmd(ctx context.Context, args ...any) (int64, error) {
+	v, err := db.Do(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return v.Int()
+}
+
+func (db *DB) boolCmd(ctx context.Context, args ...any) (bool, error) {
+	n, err := db.intCmd(ctx, args...)
+	return n == 1, err
+}
+
+func strs(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,50 @@
+package engine
+
+// Typed operations for the in-process client. Each runs the same data
+// operation its command handler runs, under the same shard lock, without
+// building argv or a reply: the path for the hottest calls. Everything else
+// goes through Exec.
+
+// withKey runs fn with the shard of key locked, as the dispatcher would for a
+// single-key command, and counts the call as a command of the session.
+func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
+	sh := &e.ks.shards[e.ks.shardOf(e.ks.hash(key))]
+	c := &s.ctx
+	*c = Ctx{e: e, s: s, db: s.DB(), now: e.nowMs()}
+	sh.mu.Lock()
+	fn(c)
+	sh.mu.Unlock()
+	s.cmds.Add(1)
+	s.last.Store(c.now)
+}
+
+// Get is GET: the value, whether the key exists, and a Redis error text
+// (WRONGTYPE) or "". The returned string shares the stored bytes, which are
+// never modified in place, so it stays valid after the key changes.
+func (e *Engine) Get(s *Session, key string) (val string, found bool, err string) {
+	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
+		en, wrong := c.lookupString(unsafeBytes(key))
+		switch {
+		case wrong:
+			err = ErrWrongType
+		case en != nil:
+			val, found = unsafeString(en.str), true
+		}
+	})
+	return val, found, err
+}
+
+// IncrBy is INCRBY: the new value or a Redis error text.
+func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) {
+	e.withKey(s, unsafeBytes(key), func(c *Ctx) { n, err = c.incrByOp(unsafeBytes(key), by) })
+	return n, err
+}
+
+// Set is SET key value with an optional absolute expiry in unix ms (0: none),
+// the data operation of the SET handler without options.
+func (e *Engine) Set(s *Session, key, val string, expireAt int64) {
+	e.withKey(s, unsafeBytes(key), func(c *Ctx) { c.setString(unsafeBytes(key), unsafeBytes(val), expireAt, false) })
+}
+
+// NowMs is the engine clock in unix milliseconds.
+func (e *Engine) NowMs() int64 { return e.nowMs() }

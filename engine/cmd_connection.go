@@ -1,0 +1,463 @@
+package engine
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+)
+
+// RedisVersion is the Redis release whose behaviour cachee reproduces; HELLO
+// and INFO report it because clients pick features by it.
+const RedisVersion = "7.0.15"
+
+var connectionCommands = []cmdDef{
+	{name: "ping", handler: cmdPing},
+	{name: "echo", handler: cmdEcho},
+	{name: "select", handler: cmdSelect},
+	{name: "quit", handler: cmdQuit},
+	{name: "reset", handler: cmdReset},
+	{name: "hello", handler: cmdHello},
+	{name: "auth", handler: cmdAuth},
+	{name: "client|id", handler: cmdClientID},
+	{name: "client|setname", handler: cmdClientSetname},
+	{name: "client|getname", handler: cmdClientGetname},
+	{name: "client|list", handler: cmdClientList},
+	{name: "client|info", handler: cmdClientInfo},
+	{name: "client|kill", handler: cmdClientKill},
+	{name: "client|no-evict", handler: cmdClientNoEvict},
+	{name: "client|reply", handler: cmdClientReply},
+	{name: "client|help", handler: cmdClientHelp},
+}
+
+// PING [message]
+func cmdPing(c *Ctx) {
+	switch len(c.argv) {
+	case 1:
+		c.w.Status("PONG")
+	case 2:
+		c.w.Bulk(c.argv[1])
+	default:
+		c.w.Error(errWrongArgs(c.cmd.Name))
+	}
+}
+
+// ECHO message
+func cmdEcho(c *Ctx) { c.w.Bulk(c.argv[1]) }
+
+// SELECT index
+func cmdSelect(c *Ctx) {
+	if db, ok := c.dbArg(1, ErrInvalidDBIndex); ok {
+		c.s.SetDB(db)
+		c.w.Status("OK")
+	}
+}
+
+// QUIT
+func cmdQuit(c *Ctx) {
+	c.w.Status("OK")
+	c.s.closing = true
+}
+
+// RESET
+func cmdReset(c *Ctx) {
+	s := c.s
+	s.SetDB(0)
+	s.proto.Store(2)
+	s.authed = c.e.Config().RequirePass == ""
+	s.mu.Lock()
+	s.name = ""
+	s.flags = sessionFlags{}
+	s.mu.Unlock()
+	s.replyMode = replyOn
+	c.w.Status("RESET")
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+func cmdHello(c *Ctx) {
+	var ver int64
+	next := 1
+	if len(c.argv) >= 2 {
+		v, ok := parseInt(c.argv[1])
+		if !ok {
+			c.w.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			c.w.Error(ErrNoProto)
+			return
+		}
+		ver, next = v, 2
+	}
+	var user, pass, name []byte
+	setName := false
+	for j := next; j < len(c.argv); j++ {
+		more := len(c.argv) - 1 - j
+		switch {
+		case eqFold(c.argv[j], "auth") && more >= 2:
+			user, pass = c.argv[j+1], c.argv[j+2]
+			j += 2
+		case eqFold(c.argv[j], "setname") && more >= 1:
+			name, setName = c.argv[j+1], true
+			if !validClientName(name) {
+				c.w.Error(ErrClientName)
+				return
+			}
+			j++
+		default:
+			c.w.Error("ERR Syntax error in HELLO option '" + string(c.argv[j]) + "'")
+			return
+		}
+	}
+	if user != nil && !c.authenticate(user, pass) {
+		return
+	}
+	if !c.s.authed {
+		c.w.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if setName {
+		c.s.setName(string(name))
+	}
+	if ver != 0 {
+		c.s.proto.Store(int32(ver))
+		if p, ok := c.w.(interface{ SetProto(int) }); ok {
+			p.SetProto(int(ver))
+		}
+	}
+	c.w.Map(7)
+	c.w.BulkString("server")
+	c.w.BulkString("redis")
+	c.w.BulkString("version")
+	c.w.BulkString(RedisVersion)
+	c.w.BulkString("proto")
+	c.w.Int(int64(c.s.Proto()))
+	c.w.BulkString("id")
+	c.w.Int(c.s.id)
+	c.w.BulkString("mode")
+	c.w.BulkString("standalone")
+	c.w.BulkString("role")
+	c.w.BulkString("master")
+	c.w.BulkString("modules")
+	c.w.Array(0)
+}
+
+// authenticate checks a username/password pair against the default user,
+// replying WRONGPASS on failure. Only the "default" user exists.
+func (c *Ctx) authenticate(user, pass []byte) bool {
+	want := c.e.Config().RequirePass
+	ok := string(user) == "default" &&
+		(want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1)
+	if !ok {
+		c.w.Error(ErrWrongPass)
+		return false
+	}
+	c.s.authed = true
+	return true
+}
+
+// AUTH [username] password
+func cmdAuth(c *Ctx) {
+	if len(c.argv) > 3 {
+		c.w.Error(ErrSyntax)
+		return
+	}
+	user, pass := []byte("default"), c.argv[1]
+	if len(c.argv) == 2 {
+		if c.e.Config().RequirePass == "" {
+			c.w.Error(ErrAuthNotSet)
+			return
+		}
+	} else {
+		user, pass = c.argv[1], c.argv[2]
+	}
+	if c.authenticate(user, pass) {
+		c.w.Status("OK")
+	}
+}
+
+// CLIENT ID
+func cmdClientID(c *Ctx) { c.w.Int(c.s.id) }
+
+// validClientName allows the printable ASCII characters CLIENT LIST can show.
+func validClientName(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Session) setName(name string) {
+	s.mu.Lock()
+	s.name = name
+	s.mu.Unlock()
+}
+
+// CLIENT SETNAME connection-name
+func cmdClientSetname(c *Ctx) {
+	if !validClientName(c.argv[2]) {
+		c.w.Error(ErrClientName)
+		return
+	}
+	c.s.setName(string(c.argv[2]))
+	c.w.Status("OK")
+}
+
+// CLIENT GETNAME
+func cmdClientGetname(c *Ctx) {
+	c.s.mu.Lock()
+	name := c.s.name
+	c.s.mu.Unlock()
+	if name == "" {
+		c.w.Null()
+		return
+	}
+	c.w.BulkString(name)
+}
+
+// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]
+func cmdClientList(c *Ctx) {
+	var ids map[int64]bool
+	typ := ""
+	for j := 2; j < len(c.argv); j++ {
+		switch {
+		case eqFold(c.argv[j], "type") && j+1 < len(c.argv):
+			t := strings.ToLower(string(c.argv[j+1]))
+			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+				c.w.Error("ERR Unknown client type '" + string(c.argv[j+1]) + "'")
+				return
+			}
+			typ = t
+			j++
+		case eqFold(c.argv[j], "id") && j+1 < len(c.argv):
+			ids = map[int64]bool{}
+			for j++; j < len(c.argv); j++ {
+				id, ok := parseInt(c.argv[j])
+				if !ok || id <= 0 {
+					c.w.Error("ERR Invalid client ID")
+					return
+				}
+				ids[id] = true
+			}
+		default:
+			c.w.Error(ErrSyntax)
+			return
+		}
+	}
+	var b strings.Builder
+	for _, s := range c.e.clients.list() {
+		if (typ != "" && typ != "normal") || (ids != nil && !ids[s.id]) {
+			continue
+		}
+		b.WriteString(c.e.clientLine(s, c.s))
+		b.WriteByte('\n')
+	}
+	c.w.Verbatim("txt", b.String())
+}
+
+// CLIENT INFO
+func cmdClientInfo(c *Ctx) { c.w.Verbatim("txt", c.e.clientLine(c.s, c.s)+"\n") }
+
+// clientLine is one CLIENT LIST line in Redis 7's field order (lib-name and
+// lib-ver as Redis 7.2 adds them). Buffer sizes we do not track report 0.
+func (e *Engine) clientLine(s, self *Session) string {
+	s.mu.Lock()
+	name, lib, ver, info, fl := s.name, s.libName, s.libVer, s.info, s.flags
+	s.mu.Unlock()
+	cmd := "NULL"
+	if s == self {
+		cmd = self.ctx.cmd.Name
+	} else if lc := s.lastCmd.Load(); lc != nil {
+		cmd = lc.Name
+	}
+	flags := ""
+	if fl.noEvict {
+		flags += "e"
+	}
+	if fl.noTouch {
+		flags += "T"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	now := e.nowMs()
+	var b []byte
+	b = append(b, "id="...)
+	b = strconv.AppendInt(b, s.id, 10)
+	b = append(b, " addr="+info.Addr+" laddr="+info.LAddr+" fd="...)
+	fd := info.FD
+	if info.Addr == "" {
+		fd = -1
+	}
+	b = strconv.AppendInt(b, int64(fd), 10)
+	b = append(b, " name="+name+" age="...)
+	b = strconv.AppendInt(b, (now-s.created)/1000, 10)
+	b = append(b, " idle="...)
+	b = strconv.AppendInt(b, (now-s.last.Load())/1000, 10)
+	b = append(b, " flags="+flags+" db="...)
+	b = strconv.AppendInt(b, int64(s.DB()), 10)
+	b = append(b, " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="+cmd+" user=default redir=-1 resp="...)
+	b = strconv.AppendInt(b, int64(s.Proto()), 10)
+	b = append(b, " lib-name="+lib+" lib-ver="+ver...)
+	return string(b)
+}
+
+// CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]
+func cmdClientKill(c *Ctx) {
+	if len(c.argv) == 3 {
+		for _, s := range c.e.clients.list() {
+			if s.info.Addr == string(c.argv[2]) {
+				c.kill(s)
+				c.w.Status("OK")
+				return
+			}
+		}
+		c.w.Error(ErrNoSuchClient)
+		return
+	}
+	if len(c.argv)%2 != 0 {
+		c.w.Error(ErrSyntax)
+		return
+	}
+	var id int64
+	addr, laddr, user, typ := "", "", "", ""
+	skipMe := true
+	for j := 2; j < len(c.argv); j += 2 {
+		opt, val := c.argv[j], string(c.argv[j+1])
+		switch {
+		case eqFold(opt, "id"):
+			n, ok := parseInt(c.argv[j+1])
+			if !ok || n <= 0 {
+				c.w.Error("ERR client-id should be greater than 0")
+				return
+			}
+			id = n
+		case eqFold(opt, "type"):
+			t := strings.ToLower(val)
+			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+				c.w.Error("ERR Unknown client type '" + val + "'")
+				return
+			}
+			typ = t
+		case eqFold(opt, "addr"):
+			addr = val
+		case eqFold(opt, "laddr"):
+			laddr = val
+		case eqFold(opt, "user"):
+			if val != "default" {
+				c.w.Error("ERR No such user '" + val + "'")
+				return
+			}
+			user = val
+		case eqFold(opt, "skipme"):
+			switch {
+			case eqFold(c.argv[j+1], "yes"):
+				skipMe = true
+			case eqFold(c.argv[j+1], "no"):
+				skipMe = false
+			default:
+				c.w.Error(ErrSyntax)
+				return
+			}
+		default:
+			c.w.Error(ErrSyntax)
+			return
+		}
+	}
+	n := 0
+	for _, s := range c.e.clients.list() {
+		if (id != 0 && s.id != id) || (addr != "" && s.info.Addr != addr) ||
+			(laddr != "" && s.info.LAddr != laddr) || (typ != "" && typ != "normal") ||
+			(skipMe && s == c.s) {
+			continue
+		}
+		_ = user // every client is the default user
+		c.kill(s)
+		n++
+	}
+	c.w.Int(int64(n))
+}
+
+// kill closes a session's connection; the session itself closes after this
+// command's reply if it killed itself, as Redis does.
+func (c *Ctx) kill(s *Session) {
+	s.killed.Store(true)
+	if s != c.s && s.info.Kill != nil {
+		s.info.Kill()
+	}
+}
+
+// onOff parses CLIENT's ON|OFF argument, replying a syntax error otherwise.
+func (c *Ctx) onOff(i int) (on, ok bool) {
+	switch {
+	case eqFold(c.argv[i], "on"):
+		return true, true
+	case eqFold(c.argv[i], "off"):
+		return false, true
+	}
+	c.w.Error(ErrSyntax)
+	return false, false
+}
+
+// CLIENT NO-EVICT ON|OFF
+func cmdClientNoEvict(c *Ctx) {
+	if on, ok := c.onOff(2); ok {
+		c.s.mu.Lock()
+		c.s.flags.noEvict = on
+		c.s.mu.Unlock()
+		c.w.Status("OK")
+	}
+}
+
+// CLIENT REPLY ON|OFF|SKIP
+func cmdClientReply(c *Ctx) {
+	switch {
+	case eqFold(c.argv[2], "on"):
+		c.s.replyMode = replyOn
+		c.w.Status("OK")
+	case eqFold(c.argv[2], "off"):
+		c.s.replyMode = replyOff
+	case eqFold(c.argv[2], "skip"):
+		if c.s.replyMode != replyOff {
+			c.s.replyMode = replySkipNext
+		}
+	default:
+		c.w.Error(ErrSyntax)
+	}
+}
+
+// CLIENT HELP
+func cmdClientHelp(c *Ctx) {
+	c.help("CLIENT",
+		"GETNAME",
+		"    Return the name of the current connection.",
+		"ID",
+		"    Return the ID of the current connection.",
+		"INFO",
+		"    Return information about the current client connection.",
+		"KILL <ip:port>",
+		"    Kill connection made from <ip:port>.",
+		"KILL <option> <value> [<option> <value> [...]]",
+		"    Kill connections. Options are:",
+		"    * ADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made from the specified address",
+		"    * LADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made to specified local address",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Kill connections by type.",
+		"    * USER <username>",
+		"      Kill connections authenticated by <username>.",
+		"    * SKIPME (YES|NO)",
+		"      Skip killing current connection (default: yes).",
+		"LIST [options ...]",
+		"    Return information about client connections. Options:",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Return clients of specified type.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
+		"SETNAME <name>",
+		"    Assign the name <name> to the current connection.",
+		"NO-EVICT (ON|OFF)",
+		"    Protect current client connection from eviction.")
+}

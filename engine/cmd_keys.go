@@ -1,0 +1,514 @@
+package engine
+
+import (
+	"math"
+)
+
+var keyCommands = []cmdDef{
+	{name: "del", handler: cmdDel},
+	{name: "unlink", handler: cmdDel},
+	{name: "exists", handler: cmdExists},
+	{name: "type", handler: cmdType},
+	{name: "rename", handler: cmdRename},
+	{name: "renamenx", handler: cmdRenamenx},
+	{name: "copy", handler: cmdCopy},
+	{name: "move", handler: cmdMove},
+	{name: "expire", handler: cmdExpire},
+	{name: "pexpire", handler: cmdPexpire},
+	{name: "expireat", handler: cmdExpireat},
+	{name: "pexpireat", handler: cmdPexpireat},
+	{name: "ttl", handler: cmdTTL},
+	{name: "pttl", handler: cmdPTTL},
+	{name: "expiretime", handler: cmdExpiretime},
+	{name: "pexpiretime", handler: cmdPexpiretime},
+	{name: "persist", handler: cmdPersist},
+	{name: "touch", handler: cmdTouch},
+	{name: "randomkey", handler: cmdRandomkey, opts: lockAll},
+	{name: "keys", handler: cmdKeys, opts: lockAll},
+	{name: "dbsize", handler: cmdDbsize, opts: lockAll},
+	{name: "flushdb", handler: cmdFlushdb, opts: lockAll},
+	{name: "flushall", handler: cmdFlushall, opts: lockAll},
+	{name: "swapdb", handler: cmdSwapdb, opts: lockAll},
+	{name: "object|encoding", handler: cmdObjectEncoding},
+	{name: "object|freq", handler: cmdObjectFreq},
+	{name: "object|idletime", handler: cmdObjectIdletime},
+	{name: "object|refcount", handler: cmdObjectRefcount},
+	{name: "object|help", handler: cmdObjectHelp},
+}
+
+// DEL key [key ...] (UNLINK is the same here: values are freed by Go's GC)
+func cmdDel(c *Ctx) {
+	n := 0
+	for _, k := range c.argv[1:] {
+		if e := c.lookup(k); e != nil {
+			c.remove(e)
+			n++
+		}
+	}
+	c.w.Int(int64(n))
+}
+
+// EXISTS key [key ...]
+func cmdExists(c *Ctx) {
+	n := 0
+	for _, k := range c.argv[1:] {
+		if c.lookupStat(k) != nil {
+			n++
+		}
+	}
+	c.w.Int(int64(n))
+}
+
+// lookupStat looks a key up counting a hit or miss but without recording an
+// access (Redis's LOOKUP_NOTOUCH), as EXISTS, TYPE and TTL do.
+func (c *Ctx) lookupStat(key []byte) *entry {
+	noTouch := c.s.flags.noTouch
+	c.s.flags.noTouch = true
+	e := c.lookupRead(key)
+	c.s.flags.noTouch = noTouch
+	return e
+}
+
+// TYPE key
+func cmdType(c *Ctx) {
+	if e := c.lookupStat(c.argv[1]); e != nil {
+		c.w.Status(e.typ.String())
+	} else {
+		c.w.Status("none")
+	}
+}
+
+// RENAME key newkey
+func cmdRename(c *Ctx) { c.rename(false) }
+
+// RENAMENX key newkey
+func cmdRenamenx(c *Ctx) { c.rename(true) }
+
+func (c *Ctx) rename(nx bool) {
+	src, dst := c.argv[1], c.argv[2]
+	e := c.lookup(src)
+	if e == nil {
+		c.w.Error(ErrNoSuchKey)
+		return
+	}
+	switch {
+	case string(src) == string(dst):
+		if nx {
+			c.w.Int(0)
+			return
+		}
+	case c.lookup(dst) != nil && nx:
+		c.w.Int(0)
+		return
+	default:
+		if old := c.lookup(dst); old != nil {
+			c.remove(old)
+		}
+		c.moveEntry(e, dst, c.db, c.db, e.obj, true)
+	}
+	if nx {
+		c.w.Int(1)
+	} else {
+		c.w.Status("OK")
+	}
+}
+
+// moveEntry stores e's value (or obj, a copy of it) under key in database
+// dstDB with e's TTL, removing the source entry when move is set.
+func (c *Ctx) moveEntry(e *entry, key []byte, srcDB, dstDB int, obj any, move bool) {
+	n := c.addDB(key, dstDB, e.typ)
+	n.str, n.raw, n.obj, n.access = e.str, e.raw, obj, e.access
+	if e.expireAt != 0 {
+		c.setExpireDB(n, dstDB, e.expireAt)
+	}
+	if move {
+		c.removeDB(e, srcDB)
+	}
+}
+
+// dbArg parses a database index argument; bad numbers get errMsg, indexes
+// outside the configured databases get "DB index is out of range".
+func (c *Ctx) dbArg(i int, errMsg string) (int, bool) {
+	n, ok := parseInt(c.argv[i])
+	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+		c.w.Error(errMsg)
+		return 0, false
+	}
+	if n < 0 || n >= int64(len(c.e.ks.shards[0].dbs)) {
+		c.w.Error(ErrDBIndex)
+		return 0, false
+	}
+	return int(n), true
+}
+
+// COPY source destination [DB destination-db] [REPLACE]
+func cmdCopy(c *Ctx) {
+	dstDB, replace := c.db, false
+	for j := 3; j < len(c.argv); j++ {
+		switch {
+		case eqFold(c.argv[j], "replace"):
+			replace = true
+		case eqFold(c.argv[j], "db") && j+1 < len(c.argv):
+			db, ok := c.dbArg(j+1, ErrNotInt)
+			if !ok {
+				return
+			}
+			dstDB = db
+			j++
+		default:
+			c.w.Error(ErrSyntax)
+			return
+		}
+	}
+	src, dst := c.argv[1], c.argv[2]
+	if dstDB == c.db && string(src) == string(dst) {
+		c.w.Error(ErrSameObject)
+		return
+	}
+	e := c.lookupRead(src)
+	if e == nil {
+		c.w.Int(0)
+		return
+	}
+	if old := c.lookupDB(dst, dstDB); old != nil {
+		if !replace {
+			c.w.Int(0)
+			return
+		}
+		c.removeDB(old, dstDB)
+	}
+	c.moveEntry(e, dst, c.db, dstDB, cloneValue(e.obj), false)
+	c.w.Int(1)
+}
+
+// cloner is implemented by aggregate values so COPY can duplicate them.
+type cloner interface{ clone() any }
+
+func cloneValue(v any) any {
+	if cl, ok := v.(cloner); ok {
+		return cl.clone()
+	}
+	return v // strings: entry.str is immutable below its length, so sharing is safe
+}
+
+// MOVE key db
+func cmdMove(c *Ctx) {
+	dstDB, ok := c.dbArg(2, ErrNotInt)
+	if !ok {
+		return
+	}
+	if dstDB == c.db {
+		c.w.Error(ErrSameObject)
+		return
+	}
+	e := c.lookup(c.argv[1])
+	if e == nil || c.lookupDB(c.argv[1], dstDB) != nil {
+		c.w.Int(0)
+		return
+	}
+	c.moveEntry(e, c.argv[1], c.db, dstDB, e.obj, true)
+	c.w.Int(1)
+}
+
+// EXPIRE key seconds [NX | XX | GT | LT]
+func cmdExpire(c *Ctx) { c.expireGeneric(c.now, 1000) }
+
+// PEXPIRE key milliseconds [NX | XX | GT | LT]
+func cmdPexpire(c *Ctx) { c.expireGeneric(c.now, 1) }
+
+// EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
+func cmdExpireat(c *Ctx) { c.expireGeneric(0, 1000) }
+
+// PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]
+func cmdPexpireat(c *Ctx) { c.expireGeneric(0, 1) }
+
+// expireGeneric is the EXPIRE family: the argument times unit (ms) plus base
+// is the new absolute expiry. A time in the past deletes the key.
+func (c *Ctx) expireGeneric(base, unit int64) {
+	var nx, xx, gt, lt bool
+	for _, opt := range c.argv[3:] {
+		switch {
+		case eqFold(opt, "nx"):
+			nx = true
+		case eqFold(opt, "xx"):
+			xx = true
+		case eqFold(opt, "gt"):
+			gt = true
+		case eqFold(opt, "lt"):
+			lt = true
+		default:
+			c.w.Error("ERR Unsupported option " + string(opt))
+			return
+		}
+	}
+	if nx && (xx || gt || lt) {
+		c.w.Error(ErrExpireNXOptions)
+		return
+	}
+	if gt && lt {
+		c.w.Error(ErrExpireGTLT)
+		return
+	}
+	when, ok := c.intArg(2)
+	if !ok {
+		return
+	}
+	if unit == 1000 && (when > math.MaxInt64/1000 || when < math.MinInt64/1000) {
+		c.w.Error(errInvalidExpire(c.cmd.Name))
+		return
+	}
+	when *= unit
+	if when > math.MaxInt64-base {
+		c.w.Error(errInvalidExpire(c.cmd.Name))
+		return
+	}
+	when += base
+	e := c.lookup(c.argv[1])
+	if e == nil {
+		c.w.Int(0)
+		return
+	}
+	cur := e.expireAt
+	if (nx && cur != 0) || (xx && cur == 0) || (gt && (cur == 0 || when <= cur)) || (lt && cur != 0 && when >= cur) {
+		c.w.Int(0)
+		return
+	}
+	if when <= c.now {
+		c.remove(e)
+	} else {
+		c.setExpire(e, when)
+	}
+	c.w.Int(1)
+}
+
+// TTL key
+func cmdTTL(c *Ctx) { c.ttlGeneric(false, false) }
+
+// PTTL key
+func cmdPTTL(c *Ctx) { c.ttlGeneric(true, false) }
+
+// EXPIRETIME key
+func cmdExpiretime(c *Ctx) { c.ttlGeneric(false, true) }
+
+// PEXPIRETIME key
+func cmdPexpiretime(c *Ctx) { c.ttlGeneric(true, true) }
+
+// ttlGeneric replies -2 for a missing key, -1 for no expiry, else the
+// remaining (or, abs, absolute) time in ms or rounded seconds.
+func (c *Ctx) ttlGeneric(ms, abs bool) {
+	e := c.lookupStat(c.argv[1])
+	switch {
+	case e == nil:
+		c.w.Int(-2)
+	case e.expireAt == 0:
+		c.w.Int(-1)
+	default:
+		t := e.expireAt
+		if !abs {
+			t = max(t-c.now, 0)
+		}
+		if !ms {
+			t = (t + 500) / 1000
+		}
+		c.w.Int(t)
+	}
+}
+
+// PERSIST key
+func cmdPersist(c *Ctx) {
+	e := c.lookup(c.argv[1])
+	if e == nil || e.expireAt == 0 {
+		c.w.Int(0)
+		return
+	}
+	c.setExpire(e, 0)
+	c.w.Int(1)
+}
+
+// TOUCH key [key ...]
+func cmdTouch(c *Ctx) {
+	n := 0
+	for _, k := range c.argv[1:] {
+		if c.lookupRead(k) != nil {
+			n++
+		}
+	}
+	c.w.Int(int64(n))
+}
+
+// RANDOMKEY
+func cmdRandomkey(c *Ctx) {
+	if e := c.randomEntry(c.db); e != nil {
+		c.w.BulkString(e.key)
+	} else {
+		c.w.Null()
+	}
+}
+
+// KEYS pattern
+func cmdKeys(c *Ctx) {
+	var keys []string
+	pat := c.argv[1]
+	all := len(pat) == 1 && pat[0] == '*'
+	for i := range c.e.ks.shards {
+		c.e.ks.shards[i].dbs[c.db].each(func(e *entry) {
+			if e.expireAt != 0 && e.expireAt <= c.now {
+				return
+			}
+			if all || globMatch(pat, e.key, false) {
+				keys = append(keys, e.key)
+			}
+		})
+	}
+	c.w.Array(len(keys))
+	for _, k := range keys {
+		c.w.BulkString(k)
+	}
+}
+
+// DBSIZE
+func cmdDbsize(c *Ctx) { c.w.Int(int64(c.keyCount(c.db))) }
+
+// flushMode parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; both free at once
+// here since Go's collector reclaims the values.
+func (c *Ctx) flushMode() bool {
+	if len(c.argv) > 2 || (len(c.argv) == 2 && !eqFold(c.argv[1], "sync") && !eqFold(c.argv[1], "async")) {
+		c.w.Error(ErrSyntax)
+		return false
+	}
+	return true
+}
+
+// FLUSHDB [ASYNC | SYNC]
+func cmdFlushdb(c *Ctx) {
+	if !c.flushMode() {
+		return
+	}
+	for i := range c.e.ks.shards {
+		c.e.ks.shards[i].dbs[c.db] = dict{}
+	}
+	c.w.Status("OK")
+}
+
+// FLUSHALL [ASYNC | SYNC]
+func cmdFlushall(c *Ctx) {
+	if !c.flushMode() {
+		return
+	}
+	for i := range c.e.ks.shards {
+		clear(c.e.ks.shards[i].dbs)
+	}
+	c.w.Status("OK")
+}
+
+// SWAPDB index1 index2
+func cmdSwapdb(c *Ctx) {
+	a, ok := c.dbArg(1, "ERR invalid first DB index")
+	if !ok {
+		return
+	}
+	b, ok := c.dbArg(2, "ERR invalid second DB index")
+	if !ok {
+		return
+	}
+	for i := range c.e.ks.shards {
+		dbs := c.e.ks.shards[i].dbs
+		dbs[a], dbs[b] = dbs[b], dbs[a]
+	}
+	c.w.Status("OK")
+}
+
+// objectLookup finds OBJECT's key without touching it, replying null if absent.
+func (c *Ctx) objectLookup() *entry {
+	e := c.lookup(c.argv[2])
+	if e == nil {
+		c.w.Null()
+	}
+	return e
+}
+
+// OBJECT ENCODING key
+func cmdObjectEncoding(c *Ctx) {
+	if e := c.objectLookup(); e != nil {
+		c.w.BulkString(e.encoding())
+	}
+}
+
+// encoding is the name Redis would report for e's value at its size.
+func (e *entry) encoding() string {
+	if e.typ == typeString {
+		return stringEncoding(e.str, e.raw)
+	}
+	if enc, ok := e.obj.(interface{ encoding() string }); ok {
+		return enc.encoding()
+	}
+	return "raw"
+}
+
+// stringEncoding follows Redis's tryObjectEncoding: integers that fit a long
+// are "int", short strings "embstr", and strings modified in place "raw".
+func stringEncoding(b []byte, raw bool) string {
+	if _, ok := parseInt(b); ok && !raw {
+		return "int"
+	}
+	if raw || len(b) > 44 {
+		return "raw"
+	}
+	return "embstr"
+}
+
+// OBJECT FREQ key
+func cmdObjectFreq(c *Ctx) {
+	if c.objectLookup() != nil {
+		c.w.Error(ErrLFUNotSelected)
+	}
+}
+
+// OBJECT IDLETIME key
+func cmdObjectIdletime(c *Ctx) {
+	if e := c.objectLookup(); e != nil {
+		c.w.Int(max(c.now/1000-int64(e.access), 0))
+	}
+}
+
+// OBJECT REFCOUNT key
+func cmdObjectRefcount(c *Ctx) {
+	e := c.objectLookup()
+	if e == nil {
+		return
+	}
+	// Redis shares the integer objects 0..9999, reporting INT_MAX for them.
+	if n, ok := parseInt(e.str); e.typ == typeString && ok && !e.raw && n >= 0 && n < 10000 {
+		c.w.Int(math.MaxInt32)
+		return
+	}
+	c.w.Int(1)
+}
+
+// OBJECT HELP
+func cmdObjectHelp(c *Ctx) {
+	c.help("OBJECT",
+		"ENCODING <key>",
+		"    Return the kind of internal representation used in order to store the value",
+		"    associated with a <key>.",
+		"FREQ <key>",
+		"    Return the access frequency index of the <key>. The returned integer is",
+		"    proportional to the logarithm of the recent access frequency of the key.",
+		"IDLETIME <key>",
+		"    Return the idle time of the <key>, that is the approximated number of",
+		"    seconds elapsed since the last access to the key.",
+		"REFCOUNT <key>",
+		"    Return the number of references of the value associated with the specified",
+		"    <key>.")
+}
+
+// help writes a subcommand help reply in Redis's addReplyHelp layout.
+func (c *Ctx) help(cmd string, lines ...string) {
+	c.w.Array(len(lines) + 3)
+	c.w.Status(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		c.w.Status(l)
+	}
+	c.w.Status("HELP")
+	c.w.Status("    Prints this help.")
+}

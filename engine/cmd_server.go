@@ -1,0 +1,530 @@
+package engine
+
+import (
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cachee/cachee/engine/internal/cmdspec"
+)
+
+var serverCommands = []cmdDef{
+	{name: "command", handler: cmdCommand},
+	{name: "command|count", handler: cmdCommandCount},
+	{name: "command|info", handler: cmdCommandInfo},
+	{name: "command|docs", handler: cmdCommandDocs},
+	{name: "command|list", handler: cmdCommandList},
+	{name: "command|getkeys", handler: cmdCommandGetkeys},
+	{name: "command|help", handler: cmdCommandHelp},
+	{name: "info", handler: cmdInfo, opts: lockAll},
+	{name: "config|get", handler: cmdConfigGet},
+	{name: "config|set", handler: cmdConfigSet},
+	{name: "config|resetstat", handler: cmdConfigResetstat, opts: lockAll},
+	{name: "config|help", handler: cmdConfigHelp},
+	{name: "time", handler: cmdTime},
+	{name: "lastsave", handler: cmdLastsave},
+	{name: "shutdown", handler: cmdShutdown},
+}
+
+// stats are the engine-wide counters INFO reports that no shard owns.
+type stats struct {
+	rejectedConns atomic.Int64
+}
+
+// writeInfo writes COMMAND INFO's entry for cmd, listing only the
+// subcommands we implement.
+func (c *Ctx) writeInfo(cmd *Command) {
+	cmd.Spec.WriteInfo(c.w, keepSubs(cmd))
+}
+
+func keepSubs(cmd *Command) func(*cmdspec.Spec) bool {
+	if cmd.subs == nil {
+		return nil
+	}
+	return cmd.hasSub
+}
+
+// COMMAND
+func cmdCommand(c *Ctx) {
+	if len(c.argv) > 1 {
+		c.w.Error(errUnknownSubcommand(c.argv[1], "command"))
+		return
+	}
+	all := c.e.table.sorted()
+	c.w.Array(len(all))
+	for _, cmd := range all {
+		c.writeInfo(cmd)
+	}
+}
+
+// COMMAND COUNT
+func cmdCommandCount(c *Ctx) { c.w.Int(int64(len(c.e.table.cmds))) }
+
+// COMMAND INFO [command-name [command-name ...]]
+func cmdCommandInfo(c *Ctx) {
+	if len(c.argv) == 2 {
+		cmdCommand(&Ctx{e: c.e, s: c.s, argv: c.argv[:1], w: c.w, cmd: c.cmd})
+		return
+	}
+	c.w.Array(len(c.argv) - 2)
+	for _, name := range c.argv[2:] {
+		if cmd := c.e.lookupFullName(name); cmd != nil {
+			c.writeInfo(cmd)
+		} else {
+			c.w.Null()
+		}
+	}
+}
+
+// lookupFullName finds "get" or "client|setname" (any case).
+func (e *Engine) lookupFullName(name []byte) *Command {
+	p, sub, isSub := cut(string(name), '|')
+	cmd := e.table.Lookup([]byte(p))
+	if cmd == nil || !isSub {
+		return cmd
+	}
+	return lookupIn(cmd.subs, []byte(sub))
+}
+
+// COMMAND DOCS [command-name [command-name ...]]
+func cmdCommandDocs(c *Ctx) {
+	var cmds []*Command
+	if len(c.argv) == 2 {
+		cmds = c.e.table.sorted()
+	} else {
+		for _, name := range c.argv[2:] {
+			if cmd := c.e.lookupFullName(name); cmd != nil {
+				cmds = append(cmds, cmd)
+			}
+		}
+	}
+	c.w.Map(len(cmds))
+	for _, cmd := range cmds {
+		c.w.BulkString(cmd.Name)
+		cmd.Spec.WriteDocs(c.w, keepSubs(cmd))
+	}
+}
+
+// COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]
+func cmdCommandList(c *Ctx) {
+	var match func(*Command) bool
+	switch len(c.argv) {
+	case 2:
+	case 5:
+		if !eqFold(c.argv[2], "filterby") {
+			c.w.Error(ErrSyntax)
+			return
+		}
+		arg := c.argv[4]
+		switch {
+		case eqFold(c.argv[3], "module"):
+			match = func(*Command) bool { return false }
+		case eqFold(c.argv[3], "aclcat"):
+			cat := "@" + strings.ToLower(string(arg))
+			match = func(cmd *Command) bool {
+				for _, a := range cmd.Spec.ACLCategories {
+					if a == cat {
+						return true
+					}
+				}
+				return false
+			}
+		case eqFold(c.argv[3], "pattern"):
+			match = func(cmd *Command) bool { return globMatch(arg, cmd.Name, true) }
+		default:
+			c.w.Error(ErrSyntax)
+			return
+		}
+	default:
+		c.w.Error(ErrSyntax)
+		return
+	}
+	var names []string
+	for _, cmd := range c.e.table.sorted() {
+		if match == nil || match(cmd) {
+			names = append(names, cmd.Name)
+		}
+		for _, sub := range cmd.subs {
+			if match == nil || match(sub) {
+				names = append(names, sub.Name)
+			}
+		}
+	}
+	c.w.Array(len(names))
+	for _, n := range names {
+		c.w.BulkString(n)
+	}
+}
+
+// COMMAND GETKEYS command [arg [arg ...]]
+func cmdCommandGetkeys(c *Ctx) {
+	argv := c.argv[2:]
+	cmd := c.e.table.Lookup(argv[0])
+	if cmd != nil && cmd.subs != nil && len(argv) >= 2 {
+		cmd = lookupIn(cmd.subs, argv[1])
+	}
+	switch {
+	case cmd == nil || cmd.Spec == nil:
+		c.w.Error("ERR Invalid command specified")
+		return
+	case len(cmd.Spec.KeySpecs) == 0:
+		c.w.Error("ERR The command has no key arguments")
+		return
+	case (cmd.Spec.Arity > 0 && cmd.Spec.Arity != len(argv)) || len(argv) < -cmd.Spec.Arity:
+		c.w.Error("ERR Invalid number of arguments specified for command")
+		return
+	}
+	pos, err := cmd.Spec.KeyPositions(argv, nil)
+	if err != nil || len(pos) == 0 {
+		if cmd.Spec.Has(cmdspec.NoMandatoryKeys) {
+			c.w.Array(0)
+		} else {
+			c.w.Error("ERR Invalid arguments specified for command")
+		}
+		return
+	}
+	c.w.Array(len(pos))
+	for _, p := range pos {
+		c.w.Bulk(argv[p])
+	}
+}
+
+// COMMAND HELP
+func cmdCommandHelp(c *Ctx) {
+	c.help("COMMAND",
+		"(no subcommand)",
+		"    Return details about all Redis commands.",
+		"COUNT",
+		"    Return the total number of commands in this Redis server.",
+		"LIST",
+		"    Return a list of all commands in this Redis server.",
+		"INFO [<command-name> ...]",
+		"    Return details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"DOCS [<command-name> ...]",
+		"    Return documentation details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"GETKEYS <full-command>",
+		"    Return the keys from a full Redis command.")
+}
+
+// INFO [section [section ...]]
+func cmdInfo(c *Ctx) {
+	want := map[string]bool{}
+	for _, a := range c.argv[1:] {
+		want[strings.ToLower(string(a))] = true
+	}
+	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
+	var b strings.Builder
+	section := func(name string, fields ...string) {
+		if !all && !want[strings.ToLower(name)] {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# " + name + "\r\n")
+		for i := 0; i+1 < len(fields); i += 2 {
+			b.WriteString(fields[i] + ":" + fields[i+1] + "\r\n")
+		}
+	}
+	e := c.e
+	cfg := e.Config()
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	uptime := (c.now - e.started.UnixMilli()) / 1000
+	section("Server",
+		"redis_version", RedisVersion,
+		"redis_mode", "standalone",
+		"os", runtime.GOOS+" "+runtime.GOARCH,
+		"arch_bits", "64",
+		"multiplexing_api", "goroutines",
+		"go_version", runtime.Version(),
+		"process_id", itoa(int64(os.Getpid())),
+		"run_id", e.runID,
+		"tcp_port", itoa(int64(cfg.Port)),
+		"server_time_usec", itoa(c.now*1000),
+		"uptime_in_seconds", itoa(uptime),
+		"uptime_in_days", itoa(uptime/86400),
+		"hz", itoa(int64(cfg.Hz)),
+		"configured_hz", itoa(int64(cfg.Hz)),
+		"executable", executable(),
+		"config_file", "")
+	var ms runtime.MemStats
+	if all || want["memory"] {
+		runtime.ReadMemStats(&ms)
+	}
+	section("Clients",
+		"connected_clients", itoa(int64(e.clients.count())),
+		"maxclients", itoa(int64(cfg.MaxClients)),
+		"blocked_clients", "0")
+	section("Memory",
+		"used_memory", itoa(int64(ms.HeapAlloc)),
+		"used_memory_human", humanBytes(ms.HeapAlloc),
+		"used_memory_rss", itoa(int64(ms.Sys)),
+		"used_memory_rss_human", humanBytes(ms.Sys),
+		"used_memory_peak", itoa(int64(ms.HeapSys)),
+		"used_memory_peak_human", humanBytes(ms.HeapSys),
+		"total_system_memory", "0",
+		"maxmemory", "0",
+		"maxmemory_human", "0B",
+		"maxmemory_policy", "noeviction",
+		"mem_allocator", "go")
+	var hits, misses, expired int64
+	for i := range e.ks.shards {
+		sh := &e.ks.shards[i]
+		hits, misses, expired = hits+sh.hits, misses+sh.misses, expired+sh.expired
+	}
+	section("Stats",
+		"total_connections_received", itoa(e.clients.total.Load()),
+		"total_commands_processed", itoa(e.commandsProcessed()),
+		"rejected_connections", itoa(e.stats.rejectedConns.Load()),
+		"expired_keys", itoa(expired),
+		"evicted_keys", "0",
+		"keyspace_hits", itoa(hits),
+		"keyspace_misses", itoa(misses))
+	var ks []string
+	for db := 0; db < cfg.Databases; db++ {
+		keys, expires := 0, 0
+		for i := range e.ks.shards {
+			d := &e.ks.shards[i].dbs[db]
+			keys, expires = keys+d.count, expires+len(d.ttl)
+		}
+		if keys > 0 {
+			ks = append(ks, "db"+strconv.Itoa(db), "keys="+strconv.Itoa(keys)+",expires="+strconv.Itoa(expires)+",avg_ttl=0")
+		}
+	}
+	section("Keyspace", ks...)
+	c.w.Verbatim("txt", b.String())
+}
+
+func (e *Engine) commandsProcessed() int64 {
+	n := e.clients.doneCmds.Load()
+	for _, s := range e.clients.list() {
+		n += s.cmds.Load()
+	}
+	return n
+}
+
+func executable() string {
+	p, _ := os.Executable()
+	return p
+}
+
+// humanBytes formats a byte count as Redis's bytesToHuman does ("1.50M").
+func humanBytes(n uint64) string {
+	f := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatUint(n, 10) + "B"
+	case n < 1<<20:
+		return strconv.FormatFloat(f/1024, 'f', 2, 64) + "K"
+	case n < 1<<30:
+		return strconv.FormatFloat(f/(1<<20), 'f', 2, 64) + "M"
+	default:
+		return strconv.FormatFloat(f/(1<<30), 'f', 2, 64) + "G"
+	}
+}
+
+// configParam is one setting CONFIG GET/SET know: its Redis name, how to read
+// it, and how to set it (nil: immutable at runtime). set returns an error
+// reason in Redis's words, or "".
+type configParam struct {
+	name string
+	get  func(*Config) string
+	set  func(*Config, string) string
+}
+
+// intParam is an integer setting bounded to [min, max], accepting Redis's
+// memory units.
+func intParam(name string, min, max int64, get func(*Config) int64, set func(*Config, int64)) configParam {
+	return configParam{
+		name: name,
+		get:  func(c *Config) string { return strconv.FormatInt(get(c), 10) },
+		set: func(c *Config, v string) string {
+			n, ok := ParseMemory(v)
+			if !ok {
+				return "argument couldn't be parsed into an integer"
+			}
+			if n < min || n > max {
+				return "argument must be between " + strconv.FormatInt(min, 10) + " and " + strconv.FormatInt(max, 10) + " inclusive"
+			}
+			set(c, n)
+			return ""
+		},
+	}
+}
+
+// ParseMemory parses an integer with Redis's optional memory unit suffix
+// (k, kb, m, mb, g, gb; case-insensitive), as memtoull does.
+func ParseMemory(s string) (int64, bool) {
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1024}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}}
+	low := strings.ToLower(s)
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(low, u.suffix) {
+			low, mul = strings.TrimSuffix(low, u.suffix), u.mul
+			break
+		}
+	}
+	n, ok := parseInt([]byte(low))
+	if !ok || (n != 0 && (n > math.MaxInt64/mul || n < math.MinInt64/mul)) {
+		return 0, false
+	}
+	return n * mul, true
+}
+
+// configParams is every setting CONFIG GET/SET handle.
+var configParams = []configParam{
+	{name: "databases", get: func(c *Config) string { return strconv.Itoa(c.Databases) }},
+	{name: "port", get: func(c *Config) string { return strconv.Itoa(c.Port) }},
+	{name: "bind", get: func(c *Config) string { return c.Bind }},
+	{name: "requirepass", get: func(c *Config) string { return c.RequirePass },
+		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
+	intParam("maxclients", 1, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.MaxClients) }, func(c *Config, n int64) { c.MaxClients = int(n) }),
+	intParam("timeout", 0, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.Timeout) }, func(c *Config, n int64) { c.Timeout = int(n) }),
+	intParam("proto-max-bulk-len", 1<<20, math.MaxInt64,
+		func(c *Config) int64 { return c.ProtoMaxBulkLen }, func(c *Config, n int64) { c.ProtoMaxBulkLen = n }),
+	// Redis clamps hz to 1..500 rather than refusing other values.
+	intParam("hz", math.MinInt32, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.Hz) }, func(c *Config, n int64) { c.Hz = int(min(max(n, 1), 500)) }),
+}
+
+// CONFIG GET parameter [parameter ...]
+func cmdConfigGet(c *Ctx) {
+	cfg := c.e.Config()
+	var out []string
+	seen := map[string]bool{}
+	for _, pat := range c.argv[2:] {
+		for _, p := range configParams {
+			if !seen[p.name] && globMatch(pat, p.name, true) {
+				seen[p.name] = true
+				out = append(out, p.name, p.get(&cfg))
+			}
+		}
+	}
+	c.w.Map(len(out) / 2)
+	for _, s := range out {
+		c.w.BulkString(s)
+	}
+}
+
+// CONFIG SET parameter value [parameter value ...]
+// All values are applied, or none when one is refused.
+func cmdConfigSet(c *Ctx) {
+	if len(c.argv)%2 != 0 {
+		c.w.Error(ErrSyntax)
+		return
+	}
+	c.e.cfgMu.Lock()
+	defer c.e.cfgMu.Unlock()
+	next := c.e.cfg
+	for j := 2; j < len(c.argv); j += 2 {
+		p := findConfigParam(string(c.argv[j]))
+		switch {
+		case p == nil:
+			c.w.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(c.argv[j]) + "'")
+			return
+		case p.set == nil:
+			c.w.Error(errConfigSet(p.name, "can't set immutable config"))
+			return
+		}
+		if reason := p.set(&next, string(c.argv[j+1])); reason != "" {
+			c.w.Error(errConfigSet(p.name, reason))
+			return
+		}
+	}
+	c.e.cfg = next
+	c.w.Status("OK")
+}
+
+func findConfigParam(name string) *configParam {
+	for i := range configParams {
+		if strings.EqualFold(configParams[i].name, name) {
+			return &configParams[i]
+		}
+	}
+	return nil
+}
+
+func errConfigSet(name, reason string) string {
+	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
+}
+
+// CONFIG RESETSTAT
+func cmdConfigResetstat(c *Ctx) {
+	for i := range c.e.ks.shards {
+		sh := &c.e.ks.shards[i]
+		sh.hits, sh.misses, sh.expired = 0, 0, 0
+	}
+	c.e.stats.rejectedConns.Store(0)
+	c.w.Status("OK")
+}
+
+// CONFIG HELP
+func cmdConfigHelp(c *Ctx) {
+	c.help("CONFIG",
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.")
+}
+
+// TIME
+func cmdTime(c *Ctx) {
+	t := c.e.cfg.Now()
+	c.w.Array(2)
+	c.w.BulkString(strconv.FormatInt(t.Unix(), 10))
+	c.w.BulkString(strconv.FormatInt(int64(t.Nanosecond()/1000), 10))
+}
+
+// LASTSAVE (cachee does not persist: the time the engine started)
+func cmdLastsave(c *Ctx) { c.w.Int(c.e.started.Unix()) }
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+func cmdShutdown(c *Ctx) {
+	var save, abort bool
+	for _, a := range c.argv[1:] {
+		switch {
+		case eqFold(a, "nosave"), eqFold(a, "now"), eqFold(a, "force"):
+		case eqFold(a, "save"):
+			save = true
+		case eqFold(a, "abort"):
+			abort = true
+		default:
+			c.w.Error(ErrSyntax)
+			return
+		}
+	}
+	if abort {
+		if len(c.argv) > 2 {
+			c.w.Error(ErrSyntax)
+		} else {
+			c.w.Error("ERR No shutdown in progress.")
+		}
+		return
+	}
+	if save {
+		// There is no persistence to save to: Redis answers this when its save fails.
+		c.w.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	fn := c.e.shutdown.Load()
+	if fn == nil {
+		c.w.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	c.s.closing = true
+	go (*fn)()
+}

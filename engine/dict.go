@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"math/bits"
+	"math/rand/v2"
+)
+
+// dict is the keyspace hash table of one database within one shard: chained
+// buckets, a power-of-two bucket count, and the full hash stored in each entry.
+// A bucket is chosen by the hash's top bits (the low bits choose the shard).
+//
+// We use our own table rather than a Go map for three properties Redis users
+// rely on: a SCAN cursor (every key present for the whole iteration is
+// returned at least once, across resizes), O(1) random sampling
+// for RANDOMKEY and eviction, and a list of keys with a TTL that the active
+// expire cycle can sample. Resizes are whole (not incremental as in Redis);
+// the keyspace is split over shards, so each pause is a fraction of the data.
+type dict struct {
+	buckets []*entry
+	shift   uint // 64 - log2(len(buckets)): bucket index = hash >> shift
+	count   int
+	// ttl holds every entry with an expiry; entry.ttlIdx is its position, so
+	// adding, removing and sampling are O(1).
+	ttl []*entry
+}
+
+const dictMinSize = 4
+
+func (d *dict) find(h uint64, key []byte) *entry {
+	if d.count == 0 {
+		return nil
+	}
+	for e := d.buckets[h>>d.shift]; e != nil; e = e.next {
+		if e.hash == h && e.key == string(key) {
+			return e
+		}
+	}
+	return nil
+}
+
+// insert adds e, which must not already be present.
+func (d *dict) insert(e *entry) {
+	if d.count >= len(d.buckets) {
+		d.resize(max(dictMinSize, len(d.buckets)*2))
+	}
+	i := e.hash >> d.shift
+	e.next = d.buckets[i]
+	d.buckets[i] = e
+	d.count++
+	if e.expireAt != 0 {
+		d.ttlAdd(e)
+	}
+}
+
+// remove unlinks e from the table and the TTL list.
+func (d *dict) remove(e *entry) {
+	i := e.hash >> d.shift
+	for p := &d.buckets[i]; *p != nil; p = &(*p).next {
+		if *p == e {
+			*p = e.next
+			e.next = nil
+			d.count--
+			break
+		}
+	}
+	if e.ttlIdx >= 0 {
+		d.ttlRemove(e)
+	}
+	if d.count == 0 {
+		d.buckets = nil
+	} else if len(d.buckets) > dictMinSize && d.count < len(d.buckets)/8 {
+		d.resize(len(d.buckets) / 2)
+	}
+}
+
+func (d *dict) resize(n int) {
+	old := d.buckets
+	d.buckets = make([]*entry, n)
+	d.shift = uint(64 - bits.TrailingZeros(uint(n)))
+	for _, e := range old {
+		for e != nil {
+			next := e.next
+			i := e.hash >> d.shift
+			e.next = d.buckets[i]
+			d.buckets[i] = e
+			e = next
+		}
+	}
+}
+
+// setExpire records a new expiry (0 = none) for e, keeping the TTL list current.
+func (d *dict) setExpire(e *entry, at int64) {
+	e.expireAt = at
+	switch {
+	case at != 0 && e.ttlIdx < 0:
+		d.ttlAdd(e)
+	case at == 0 && e.ttlIdx >= 0:
+		d.ttlRemove(e)
+	}
+}
+
+func (d *dict) ttlAdd(e *entry) {
+	e.ttlIdx = int32(len(d.ttl))
+	d.ttl = append(d.ttl, e)
+}
+
+func (d *dict) ttlRemove(e *entry) {
+	last := d.ttl[len(d.ttl)-1]
+	d.ttl[e.ttlIdx] = last
+	last.ttlIdx = e.ttlIdx
+	d.ttl[len(d.ttl)-1] = nil
+	d.ttl = d.ttl[:len(d.ttl)-1]
+	e.ttlIdx = -1
+	if cap(d.ttl) > 64 && len(d.ttl) < cap(d.ttl)/4 {
+		d.ttl = append([]*entry(nil), d.ttl...)
+	}
+}
+
+// random returns a uniformly chosen bucket's random element, or nil when empty.
+// Expected O(1): the load factor is kept between 1/8 and 1.
+func (d *dict) random() *entry {
+	if d.count == 0 {
+		return nil
+	}
+	for {
+		e := d.buckets[rand.Uint64()>>d.shift]
+		if e == nil {
+			continue
+		}
+		n := 0
+		for p := e; p != nil; p = p.next {
+			n++
+		}
+		for i := rand.IntN(n); i > 0; i-- {
+			e = e.next
+		}
+		return e
+	}
+}
+
+// scan calls fn for every entry of the bucket that holds hash prefix c and
+// returns the prefix of the next bucket, or 0 when the iteration is complete.
+// Because buckets are ranges of hash prefixes, a table that grows or shrinks
+// between calls still yields every element present throughout (a shrink may
+// repeat some): the cursor is "the next hash to visit".
+func (d *dict) scan(c uint64, fn func(*entry)) uint64 {
+	if d.count == 0 {
+		return 0
+	}
+	i := c >> d.shift
+	for e := d.buckets[i]; e != nil; e = e.next {
+		fn(e)
+	}
+	if i++; i == uint64(len(d.buckets)) {
+		return 0
+	}
+	return i << d.shift
+}
+
+// each calls fn for every entry; fn must not modify the dict.
+func (d *dict) each(fn func(*entry)) {
+	for _, e := range d.buckets {
+		for ; e != nil; e = e.next {
+			fn(e)
+		}
+	}
+}

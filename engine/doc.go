@@ -1,0 +1,15 @@
+// Package engine is cachee's data engine: databases and the sharded keyspace,
+// value types, expiry, sessions, the command table and the single dispatcher,
+// Exec, that every caller goes through (socket server, in-process client,
+// scripts).
+//
+// The engine knows nothing of sockets or RESP bytes. Handlers write replies to
+// a ReplyWriter; the server's writer turns them into RESP2/RESP3, the Capture
+// writer into Reply values.
+//
+// Command metadata (arity, flags, key positions, ACL categories, COMMAND INFO
+// and DOCS) comes from Redis's own specification, captured into
+// engine/internal/cmdspec; each family file (cmd_<family>.go) binds handlers to
+// those names. Keys are spread over shards by a seeded hash; a command locks
+// the shards of its keys in index order, so every command is atomic.
+package engine

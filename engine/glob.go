@@ -1,0 +1,115 @@
+package engine
+
+// globMatch reports whether s matches the glob pattern p with Redis's rules
+// (KEYS, SCAN MATCH, CONFIG GET, PUBSUB): '*' any run, '?' one byte, '[...]'
+// a class with ranges and a leading '^' for negation, '\' escaping the next
+// byte. nocase folds ASCII letters.
+func globMatch(p []byte, s string, nocase bool) bool {
+	// Iterative matching with one backtrack point for the last '*': linear
+	// for patterns without classes, and never exponential.
+	var starP, starS = -1, 0
+	pi, si := 0, 0
+	for si < len(s) {
+		if pi < len(p) {
+			switch p[pi] {
+			case '*':
+				for pi < len(p) && p[pi] == '*' {
+					pi++
+				}
+				if pi == len(p) {
+					return true
+				}
+				starP, starS = pi, si
+				continue
+			case '?':
+				pi++
+				si++
+				continue
+			case '[':
+				if n, ok := matchClass(p[pi:], s[si], nocase); ok {
+					pi += n
+					si++
+					continue
+				}
+			case '\\':
+				if pi+1 < len(p) {
+					if foldEq(p[pi+1], s[si], nocase) {
+						pi += 2
+						si++
+						continue
+					}
+					break
+				}
+				fallthrough
+			default:
+				if foldEq(p[pi], s[si], nocase) {
+					pi++
+					si++
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		starS++
+		pi, si = starP, starS
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// matchClass matches c against the class at the start of p ("[...]") and
+// returns the class's length in p. As in Redis, an unterminated class runs to
+// the end of the pattern.
+func matchClass(p []byte, c byte, nocase bool) (int, bool) {
+	i := 1
+	not := i < len(p) && p[i] == '^'
+	if not {
+		i++
+	}
+	match := false
+	for i < len(p) && p[i] != ']' {
+		switch {
+		case p[i] == '\\' && i+1 < len(p):
+			i++
+			if foldEq(p[i], c, nocase) {
+				match = true
+			}
+		case i+2 < len(p) && p[i+1] == '-':
+			lo, hi := p[i], p[i+2]
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			if nocase {
+				lo, hi, c = lower(lo), lower(hi), lower(c)
+			}
+			if lo <= c && c <= hi {
+				match = true
+			}
+			i += 2
+		default:
+			if foldEq(p[i], c, nocase) {
+				match = true
+			}
+		}
+		i++
+	}
+	if i < len(p) {
+		i++ // the closing ']'
+	}
+	return i, match != not
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func foldEq(a, b byte, nocase bool) bool {
+	return a == b || (nocase && lower(a) == lower(b))
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Session is one caller's state: selected database, protocol version, name,
+// id and authentication. The socket server keeps one per connection and the
+// in-process client one per Conn; a session is used by one goroutine at a time
+// (other goroutines only read its reported fields, for CLIENT LIST).
+type Session struct {
+	e       *Engine
+	id      int64
+	db      atomic.Int32
+	proto   atomic.Int32
+	authed  bool
+	created int64 // unix ms
+	last    atomic.Int64
+	lastCmd atomic.Pointer[Command]
+	cmds    atomic.Int64 // commands executed, summed by INFO
+
+	mu      sync.Mutex // guards the fields below, which CLIENT LIST reads
+	name    string
+	libName string
+	libVer  string
+	info    ConnInfo
+	flags   sessionFlags
+
+	replyMode replyMode
+	closing   bool // QUIT: the server closes after flushing
+	killed    atomic.Bool
+
+	ctx    Ctx
+	keyPos []int
+	locks  []int
+}
+
+// ConnInfo describes a socket connection for CLIENT LIST / CLIENT INFO; the
+// in-process client leaves it empty.
+type ConnInfo struct {
+	Addr, LAddr string
+	FD          int
+	// Kill closes the connection (CLIENT KILL); nil for in-process sessions.
+	Kill func()
+}
+
+type sessionFlags struct {
+	noEvict, noTouch bool
+}
+
+type replyMode uint8
+
+const (
+	replyOn replyMode = iota
+	replyOff
+	replySkipNext // CLIENT REPLY SKIP: suppress the next command's reply
+	replySkip     // suppressing the current command's reply
+)
+
+// NewSession creates a session on database 0 speaking RESP2. Registered
+// sessions (socket clients) appear in CLIENT LIST until Close.
+func (e *Engine) NewSession(info ConnInfo, register bool) *Session {
+	s := &Session{e: e, id: e.clients.nextID.Add(1), created: e.nowMs(), info: info}
+	s.proto.Store(2)
+	s.last.Store(s.created)
+	s.authed = e.Config().RequirePass == ""
+	s.keyPos = make([]int, 0, 16)
+	s.locks = make([]int, 0, 16)
+	if register {
+		e.clients.add(s)
+	}
+	return s
+}
+
+// Close unregisters the session and records its command count.
+func (s *Session) Close() {
+	s.e.clients.remove(s)
+}
+
+// ID is the unique, increasing client id CLIENT ID reports.
+func (s *Session) ID() int64 { return s.id }
+
+// Proto is the RESP version the session negotiated with HELLO (2 or 3).
+func (s *Session) Proto() int { return int(s.proto.Load()) }
+
+// DB is the index of the selected database.
+func (s *Session) DB() int { return int(s.db.Load()) }
+
+// SetDB selects a database without the SELECT command's checks.
+func (s *Session) SetDB(i int) { s.db.Store(int32(i)) }
+
+// Closing reports whether the session asked to be closed (QUIT) or was killed;
+// the server closes the connection after flushing the pending replies.
+func (s *Session) Closing() bool { return s.closing || s.killed.Load() }
+
+// IdleSince is the engine time in unix milliseconds of the session's last command.
+func (s *Session) IdleSince() int64 { return s.last.Load() }
+
+// clientRegistry is the set of registered sessions, for CLIENT LIST/KILL and INFO.
+type clientRegistry struct {
+	nextID   atomic.Int64
+	mu       sync.Mutex
+	byID     map[int64]*Session
+	doneCmds atomic.Int64 // commands of sessions already closed
+	total    atomic.Int64 // connections ever registered
+}
+
+func (r *clientRegistry) init() { r.byID = map[int64]*Session{} }
+
+func (r *clientRegistry) add(s *Session) {
+	r.mu.Lock()
+	r.byID[s.id] = s
+	r.mu.Unlock()
+	r.total.Add(1)
+}
+
+func (r *clientRegistry) remove(s *Session) {
+	r.mu.Lock()
+	if _, ok := r.byID[s.id]; ok {
+		delete(r.byID, s.id)
+		r.doneCmds.Add(s.cmds.Load())
+	}
+	r.mu.Unlock()
+}
+
+// list returns the registered sessions ordered by id.
+func (r *clientRegistry) list() []*Session {
+	r.mu.Lock()
+	out := make([]*Session, 0, len(r.byID))
+	for _, s := range r.byID {
+		out = append(out, s)
+	}
+	r.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (r *clientRegistry) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
+// ClientCount is the number of registered (socket) sessions, for maxclients.
+func (e *Engine) ClientCount() int { return e.clients.count() }
+
+func newRunID() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ageSeconds is how long ago, in whole seconds, engine time ms was.
+func (e *Engine) ageSeconds(ms int64) int64 { return (e.nowMs() - ms) / int64(time.Second/time.Millisecond) }
+
+// RejectedConnection counts a client refused for maxclients (INFO rejected_connections).
+func (e *Engine) RejectedConnection() { e.stats.rejectedConns.Add(1) }
