@@ -92,6 +92,7 @@ type conn struct {
 	w    *engine.Capture
 	argv [][]byte
 	buf  []byte
+	offs []int
 }
 
 func (db *DB) get() *conn {
@@ -112,21 +113,20 @@ func (db *DB) Do(ctx context.Context, args ...any) (Value, error) {
 }
 
 func (c *conn) do(e *engine.Engine, args []any) (Value, error) {
-	c.buf, c.argv = c.buf[:0], c.argv[:0]
-	var offs []int
+	c.buf, c.argv, c.offs = c.buf[:0], c.argv[:0], c.offs[:0]
 	for _, a := range args {
-		offs = append(offs, len(c.buf))
+		c.offs = append(c.offs, len(c.buf))
 		var err error
 		if c.buf, err = appendArg(c.buf, a); err != nil {
 			return Value{}, err
 		}
 	}
-	for i := range offs {
+	for i, off := range c.offs {
 		end := len(c.buf)
-		if i+1 < len(offs) {
-			end = offs[i+1]
+		if i+1 < len(c.offs) {
+			end = c.offs[i+1]
 		}
-		c.argv = append(c.argv, c.buf[offs[i]:end:end])
+		c.argv = append(c.argv, c.buf[off:end:end])
 	}
 	c.w.Reset()
 	e.Exec(c.s, c.argv, c.w)

@@ -156,7 +156,9 @@ func newRunID() string {
 }
 
 // ageSeconds is how long ago, in whole seconds, engine time ms was.
-func (e *Engine) ageSeconds(ms int64) int64 { return (e.nowMs() - ms) / int64(time.Second/time.Millisecond) }
+func (e *Engine) ageSeconds(ms int64) int64 {
+	return (e.nowMs() - ms) / int64(time.Second/time.Millisecond)
+}
 
 // RejectedConnection counts a client refused for maxclients (INFO rejected_connections).
 func (e *Engine) RejectedConnection() { e.stats.rejectedConns.Add(1) }

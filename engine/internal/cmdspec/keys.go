@@ -1,6 +1,9 @@
 package cmdspec
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // Errors with the text Redis 7.0's COMMAND GETKEYS replies (Writer.Error takes
 // them as they are).
@@ -318,12 +321,7 @@ func genericGetKeys(storeOfs, countOfs, firstOfs, step int, argv [][]byte, dst [
 // cstrEqualFold is strcasecmp(arg, kw) == 0 for a C string arg: it stops at a
 // NUL byte, as Redis's comparison does.
 func cstrEqualFold(arg []byte, kw string) bool {
-	for i, c := range arg {
-		if c == 0 {
-			arg = arg[:i]
-			break
-		}
-	}
+	arg = cstr(arg)
 	if len(arg) != len(kw) {
 		return false
 	}
@@ -422,4 +420,45 @@ func atoi(b []byte) int {
 		l = int64(v)
 	}
 	return int(int32(l))
+}
+
+// DerivedKeys reports whether a SORT or SORT_RO line reads keys named by the
+// data it sorts: a BY pattern, or a GET pattern other than "#", containing '*'
+// (patterns without '*' make Redis look nothing up). Those keys cannot be known
+// before the command runs, and neither KeyPositions nor COMMAND GETKEYS lists
+// them, so a dispatcher that locks per key must lock more broadly for such a
+// line. It is false for every other command.
+func (s *Spec) DerivedKeys(argv [][]byte) bool {
+	if s.Name != "sort" && s.Name != "sort_ro" {
+		return false
+	}
+	for j := 2; j < len(argv); j++ {
+		left := len(argv) - j - 1
+		switch a := argv[j]; {
+		case cstrEqualFold(a, "limit") && left >= 2:
+			j += 2
+		case s.Name == "sort" && cstrEqualFold(a, "store") && left >= 1:
+			j++
+		case cstrEqualFold(a, "by") && left >= 1:
+			if bytes.IndexByte(cstr(argv[j+1]), '*') >= 0 {
+				return true
+			}
+			j++
+		case cstrEqualFold(a, "get") && left >= 1:
+			p := cstr(argv[j+1])
+			if !(len(p) == 1 && p[0] == '#') && bytes.IndexByte(p, '*') >= 0 {
+				return true
+			}
+			j++
+		}
+	}
+	return false
+}
+
+// cstr truncates b at its first NUL byte, as C string functions see it.
+func cstr(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }

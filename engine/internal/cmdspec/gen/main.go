@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,9 +36,22 @@ type node struct {
 }
 
 func main() {
-	out := flag.String("o", "commands.json", "output file")
+	out := flag.String("o", "", "output file (default: commands.json of package cmdspec, found from\n"+
+		"the package directory, where go generate runs, or from the module root)")
 	server := flag.String("redis-server", "redis-server", "redis-server binary")
 	flag.Parse()
+	if *out == "" {
+		for _, dir := range []string{".", "engine/internal/cmdspec"} {
+			if _, err := os.Stat(filepath.Join(dir, "gen", "main.go")); err == nil {
+				*out = filepath.Join(dir, "commands.json")
+				break
+			}
+		}
+		if *out == "" {
+			fmt.Fprintln(os.Stderr, "cmdspec/gen: run from the module root or the cmdspec directory, or pass -o")
+			os.Exit(2)
+		}
+	}
 	if err := run(*server, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "cmdspec/gen:", err)
 		os.Exit(1)
