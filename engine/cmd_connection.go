@@ -2,6 +2,7 @@ package engine
 
 import (
 	"crypto/subtle"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -46,8 +47,16 @@ func cmdEcho(c *Ctx) { c.w.Bulk(c.argv[1]) }
 
 // SELECT index
 func cmdSelect(c *Ctx) {
-	if db, ok := c.dbArg(1, ErrInvalidDBIndex); ok {
-		c.s.SetDB(db)
+	n, ok := parseInt(c.argv[1])
+	switch {
+	case !ok:
+		c.w.Error(ErrNotInt)
+	case n < math.MinInt32 || n > math.MaxInt32:
+		c.w.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+	case n < 0 || n >= int64(len(c.e.ks.shards[0].dbs)):
+		c.w.Error(ErrDBIndex)
+	default:
+		c.s.SetDB(int(n))
 		c.w.Status("OK")
 	}
 }
@@ -58,21 +67,50 @@ func cmdQuit(c *Ctx) {
 	c.s.closing = true
 }
 
-// RESET
+// RESET clears the connection state as Redis 7.0's clearClientConnectionState
+// does: database 0, RESP2, default authentication, no name, replies on. The
+// no-evict flag survives (Redis 7.0 keeps it). RESET answers even after CLIENT
+// REPLY OFF, whose flag it clears before replying; after CLIENT REPLY SKIP its
+// own reply is still skipped.
 func cmdReset(c *Ctx) {
 	s := c.s
+	if s.replyMode == replyOff {
+		c.w = unwrapDiscard(c.w)
+	}
 	s.SetDB(0)
 	s.proto.Store(2)
+	setWriterProto(c.w, 2)
 	s.authed = c.e.Config().RequirePass == ""
 	s.mu.Lock()
 	s.name = ""
-	s.flags = sessionFlags{}
 	s.mu.Unlock()
-	s.replyMode = replyOn
+	if s.replyMode != replySkip {
+		s.replyMode = replyOn
+	}
 	c.w.Status("RESET")
 }
 
+// unwrapDiscard returns the writer under a CLIENT REPLY OFF/SKIP discard.
+func unwrapDiscard(w ReplyWriter) ReplyWriter {
+	if d, ok := w.(discard); ok {
+		return d.ReplyWriter
+	}
+	return w
+}
+
+// setWriterProto switches a socket writer to RESP version v, even while its
+// replies are being discarded.
+func setWriterProto(w ReplyWriter, v int) {
+	if p, ok := unwrapDiscard(w).(interface{ SetProto(int) }); ok {
+		p.SetProto(v)
+	}
+}
+
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
+//
+// As in Redis 7.0 the options act in order as they are parsed: AUTH
+// authenticates and SETNAME names the client at once, so an error later on the
+// line leaves the earlier options in effect.
 func cmdHello(c *Ctx) {
 	var ver int64
 	next := 1
@@ -88,41 +126,33 @@ func cmdHello(c *Ctx) {
 		}
 		ver, next = v, 2
 	}
-	var user, pass, name []byte
-	setName := false
 	for j := next; j < len(c.argv); j++ {
 		more := len(c.argv) - 1 - j
 		switch {
 		case eqFold(c.argv[j], "auth") && more >= 2:
-			user, pass = c.argv[j+1], c.argv[j+2]
+			if !c.authenticate(c.argv[j+1], c.argv[j+2]) {
+				return
+			}
 			j += 2
 		case eqFold(c.argv[j], "setname") && more >= 1:
-			name, setName = c.argv[j+1], true
-			if !validClientName(name) {
+			if !validClientName(c.argv[j+1]) {
 				c.w.Error(ErrClientName)
 				return
 			}
+			c.s.setName(string(c.argv[j+1]))
 			j++
 		default:
-			c.w.Error("ERR Syntax error in HELLO option '" + string(c.argv[j]) + "'")
+			c.w.Error("ERR Syntax error in HELLO option '" + cstr(string(c.argv[j])) + "'")
 			return
 		}
 	}
-	if user != nil && !c.authenticate(user, pass) {
-		return
-	}
 	if !c.s.authed {
-		c.w.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.w.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
-	}
-	if setName {
-		c.s.setName(string(name))
 	}
 	if ver != 0 {
 		c.s.proto.Store(int32(ver))
-		if p, ok := c.w.(interface{ SetProto(int) }); ok {
-			p.SetProto(int(ver))
-		}
+		setWriterProto(c.w, int(ver))
 	}
 	c.w.Map(7)
 	c.w.BulkString("server")
@@ -154,6 +184,11 @@ func (c *Ctx) authenticate(user, pass []byte) bool {
 	c.s.authed = true
 	return true
 }
+
+// Authenticated reports whether the session may run commands: it has passed
+// AUTH (or HELLO AUTH), or no password is required. The server applies Redis's
+// smaller request limits to unauthenticated connections.
+func (s *Session) Authenticated() bool { return s.authed }
 
 // AUTH [username] password
 func cmdAuth(c *Ctx) {
@@ -216,44 +251,68 @@ func cmdClientGetname(c *Ctx) {
 	c.w.BulkString(name)
 }
 
-// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]
+// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] | [ID client-id [client-id ...]]
+//
+// Redis 7.0 takes either TYPE alone or ID with its ids; the ids are listed in
+// the order given, repeated ones repeated, unknown ones skipped.
 func cmdClientList(c *Ctx) {
-	var ids map[int64]bool
-	typ := ""
-	for j := 2; j < len(c.argv); j++ {
-		switch {
-		case eqFold(c.argv[j], "type") && j+1 < len(c.argv):
-			t := strings.ToLower(string(c.argv[j+1]))
-			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
-				c.w.Error("ERR Unknown client type '" + string(c.argv[j+1]) + "'")
-				return
-			}
-			typ = t
-			j++
-		case eqFold(c.argv[j], "id") && j+1 < len(c.argv):
-			ids = map[int64]bool{}
-			for j++; j < len(c.argv); j++ {
-				id, ok := parseInt(c.argv[j])
-				if !ok || id <= 0 {
-					c.w.Error("ERR Invalid client ID")
-					return
-				}
-				ids[id] = true
-			}
-		default:
-			c.w.Error(ErrSyntax)
-			return
-		}
-	}
 	var b strings.Builder
-	for _, s := range c.e.clients.list() {
-		if (typ != "" && typ != "normal") || (ids != nil && !ids[s.id]) {
-			continue
-		}
+	line := func(s *Session) {
 		b.WriteString(c.e.clientLine(s, c.s))
 		b.WriteByte('\n')
 	}
+	switch {
+	case len(c.argv) == 4 && eqFold(c.argv[2], "type"):
+		typ, ok := c.clientType(3)
+		if !ok {
+			return
+		}
+		if typ == "normal" {
+			for _, s := range c.e.clients.list() {
+				line(s)
+			}
+		}
+	case len(c.argv) > 3 && eqFold(c.argv[2], "id"):
+		for _, a := range c.argv[3:] {
+			id, ok := parseInt(a)
+			if !ok {
+				c.w.Error("ERR Invalid client ID")
+				return
+			}
+			if s := c.e.clients.get(id); s != nil {
+				line(s)
+			}
+		}
+	case len(c.argv) != 2:
+		c.w.Error(ErrSyntax)
+		return
+	default:
+		for _, s := range c.e.clients.list() {
+			line(s)
+		}
+	}
 	c.w.Verbatim("txt", b.String())
+}
+
+// clientType parses a client type name (NORMAL, MASTER, REPLICA/SLAVE, PUBSUB)
+// as "normal", "master", "replica" or "pubsub", replying an error otherwise.
+func (c *Ctx) clientType(i int) (string, bool) {
+	// Redis compares with strcasecmp, which stops at a NUL byte.
+	switch t := strings.ToLower(cstr(string(c.argv[i]))); t {
+	case "normal", "master", "replica", "pubsub":
+		return t, true
+	case "slave":
+		return "replica", true
+	}
+	c.w.Error("ERR Unknown client type '" + cstr(string(c.argv[i])) + "'")
+	return "", false
+}
+
+// get returns the registered session with the given id, or nil.
+func (r *clientRegistry) get(id int64) *Session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byID[id]
 }
 
 // CLIENT INFO
@@ -272,6 +331,11 @@ func (e *Engine) clientLine(s, self *Session) string {
 		cmd = lc.Name
 	}
 	flags := ""
+	// The server gives Unix socket clients "path:0" as both addresses; TCP
+	// peers always differ from the local address.
+	if strings.HasSuffix(info.Addr, ":0") && info.Addr == info.LAddr {
+		flags += "U"
+	}
 	if fl.noEvict {
 		flags += "e"
 	}
@@ -304,27 +368,30 @@ func (e *Engine) clientLine(s, self *Session) string {
 }
 
 // CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]
+//
+// Options are parsed in order as Redis 7.0 does, so the first bad one decides
+// the error. The old form may kill the caller itself.
 func cmdClientKill(c *Ctx) {
 	if len(c.argv) == 3 {
-		for _, s := range c.e.clients.list() {
-			if s.info.Addr == string(c.argv[2]) {
-				c.kill(s)
-				c.w.Status("OK")
-				return
-			}
+		n := c.killMatching(func(s *Session) bool { return s.info.Addr == string(c.argv[2]) })
+		if n == 0 {
+			c.w.Error(ErrNoSuchClient)
+		} else {
+			c.w.Status("OK")
 		}
-		c.w.Error(ErrNoSuchClient)
-		return
-	}
-	if len(c.argv)%2 != 0 {
-		c.w.Error(ErrSyntax)
 		return
 	}
 	var id int64
-	addr, laddr, user, typ := "", "", "", ""
+	var addr, laddr *string
+	typ := ""
 	skipMe := true
 	for j := 2; j < len(c.argv); j += 2 {
-		opt, val := c.argv[j], string(c.argv[j+1])
+		opt := c.argv[j]
+		if j+1 >= len(c.argv) {
+			c.w.Error(ErrSyntax)
+			return
+		}
+		val := string(c.argv[j+1])
 		switch {
 		case eqFold(opt, "id"):
 			n, ok := parseInt(c.argv[j+1])
@@ -334,22 +401,21 @@ func cmdClientKill(c *Ctx) {
 			}
 			id = n
 		case eqFold(opt, "type"):
-			t := strings.ToLower(val)
-			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
-				c.w.Error("ERR Unknown client type '" + val + "'")
+			t, ok := c.clientType(j + 1)
+			if !ok {
 				return
 			}
 			typ = t
 		case eqFold(opt, "addr"):
-			addr = val
+			addr = &val
 		case eqFold(opt, "laddr"):
-			laddr = val
+			laddr = &val
 		case eqFold(opt, "user"):
+			// Only the default user exists.
 			if val != "default" {
-				c.w.Error("ERR No such user '" + val + "'")
+				c.w.Error("ERR No such user '" + cstr(val) + "'")
 				return
 			}
-			user = val
 		case eqFold(opt, "skipme"):
 			switch {
 			case eqFold(c.argv[j+1], "yes"):
@@ -365,26 +431,36 @@ func cmdClientKill(c *Ctx) {
 			return
 		}
 	}
-	n := 0
-	for _, s := range c.e.clients.list() {
-		if (id != 0 && s.id != id) || (addr != "" && s.info.Addr != addr) ||
-			(laddr != "" && s.info.LAddr != laddr) || (typ != "" && typ != "normal") ||
-			(skipMe && s == c.s) {
-			continue
-		}
-		_ = user // every client is the default user
-		c.kill(s)
-		n++
-	}
+	n := c.killMatching(func(s *Session) bool {
+		return (id == 0 || s.id == id) && (addr == nil || s.info.Addr == *addr) &&
+			(laddr == nil || s.info.LAddr == *laddr) && (typ == "" || typ == "normal") &&
+			!(skipMe && s == c.s)
+	})
 	c.w.Int(int64(n))
 }
 
-// kill closes a session's connection; the session itself closes after this
-// command's reply if it killed itself, as Redis does.
+// killMatching kills every registered session match accepts and counts them.
+func (c *Ctx) killMatching(match func(*Session) bool) int {
+	n := 0
+	for _, s := range c.e.clients.list() {
+		if match(s) {
+			c.kill(s)
+			n++
+		}
+	}
+	return n
+}
+
+// kill closes a session's connection. Another session leaves the client list
+// at once, as Redis frees it synchronously; the caller itself is closed after
+// this command's reply.
 func (c *Ctx) kill(s *Session) {
 	s.killed.Store(true)
-	if s != c.s && s.info.Kill != nil {
-		s.info.Kill()
+	if s != c.s {
+		c.e.clients.remove(s)
+		if s.info.Kill != nil {
+			s.info.Kill()
+		}
 	}
 }
 
@@ -414,8 +490,9 @@ func cmdClientNoEvict(c *Ctx) {
 func cmdClientReply(c *Ctx) {
 	switch {
 	case eqFold(c.argv[2], "on"):
+		// Redis clears OFF and SKIP before replying, so this OK is sent.
 		c.s.replyMode = replyOn
-		c.w.Status("OK")
+		unwrapDiscard(c.w).Status("OK")
 	case eqFold(c.argv[2], "off"):
 		c.s.replyMode = replyOff
 	case eqFold(c.argv[2], "skip"):

@@ -69,6 +69,19 @@ func (c *Ctx) lookupStat(key []byte) *entry {
 	return e
 }
 
+// lookupWriteDB is Redis's lookupKeyWrite: a lookup for a command about to
+// modify the key, which records an access (OBJECT IDLETIME) but counts no
+// keyspace hit or miss.
+func (c *Ctx) lookupWriteDB(key []byte, db int) *entry {
+	e := c.lookupDB(key, db)
+	if e != nil {
+		c.touch(e)
+	}
+	return e
+}
+
+func (c *Ctx) lookupWrite(key []byte) *entry { return c.lookupWriteDB(key, c.db) }
+
 // TYPE key
 func cmdType(c *Ctx) {
 	if e := c.lookupStat(c.argv[1]); e != nil {
@@ -86,7 +99,7 @@ func cmdRenamenx(c *Ctx) { c.rename(true) }
 
 func (c *Ctx) rename(nx bool) {
 	src, dst := c.argv[1], c.argv[2]
-	e := c.lookup(src)
+	e := c.lookupWrite(src)
 	if e == nil {
 		c.w.Error(ErrNoSuchKey)
 		return
@@ -97,11 +110,11 @@ func (c *Ctx) rename(nx bool) {
 			c.w.Int(0)
 			return
 		}
-	case c.lookup(dst) != nil && nx:
+	case c.lookupWrite(dst) != nil && nx:
 		c.w.Int(0)
 		return
 	default:
-		if old := c.lookup(dst); old != nil {
+		if old := c.lookupWrite(dst); old != nil {
 			c.remove(old)
 		}
 		c.moveEntry(e, dst, c.db, c.db, e.obj, true)
@@ -126,11 +139,20 @@ func (c *Ctx) moveEntry(e *entry, key []byte, srcDB, dstDB int, obj any, move bo
 	}
 }
 
-// dbArg parses a database index argument; bad numbers get errMsg, indexes
-// outside the configured databases get "DB index is out of range".
+// dbArg parses a database index argument as Redis's getIntFromObjectOrReply
+// does: a non-integer gets errMsg, and so does a number outside C's int unless
+// errMsg is the default ErrNotInt, in which case Redis names the range.
+// Indexes outside the configured databases get "DB index is out of range".
 func (c *Ctx) dbArg(i int, errMsg string) (int, bool) {
 	n, ok := parseInt(c.argv[i])
-	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+	if !ok {
+		c.w.Error(errMsg)
+		return 0, false
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		if errMsg == ErrNotInt {
+			errMsg = errIntRange
+		}
 		c.w.Error(errMsg)
 		return 0, false
 	}
@@ -140,6 +162,9 @@ func (c *Ctx) dbArg(i int, errMsg string) (int, bool) {
 	}
 	return int(n), true
 }
+
+// errIntRange is getIntFromObjectOrReply's error for a number outside C's int.
+const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
 
 // COPY source destination [DB destination-db] [REPLACE]
 func cmdCopy(c *Ctx) {
@@ -170,7 +195,7 @@ func cmdCopy(c *Ctx) {
 		c.w.Int(0)
 		return
 	}
-	if old := c.lookupDB(dst, dstDB); old != nil {
+	if old := c.lookupWriteDB(dst, dstDB); old != nil {
 		if !replace {
 			c.w.Int(0)
 			return
@@ -201,8 +226,8 @@ func cmdMove(c *Ctx) {
 		c.w.Error(ErrSameObject)
 		return
 	}
-	e := c.lookup(c.argv[1])
-	if e == nil || c.lookupDB(c.argv[1], dstDB) != nil {
+	e := c.lookupWrite(c.argv[1])
+	if e == nil || c.lookupWriteDB(c.argv[1], dstDB) != nil {
 		c.w.Int(0)
 		return
 	}
@@ -263,7 +288,7 @@ func (c *Ctx) expireGeneric(base, unit int64) {
 		return
 	}
 	when += base
-	e := c.lookup(c.argv[1])
+	e := c.lookupWrite(c.argv[1])
 	if e == nil {
 		c.w.Int(0)
 		return
@@ -316,7 +341,7 @@ func (c *Ctx) ttlGeneric(ms, abs bool) {
 
 // PERSIST key
 func cmdPersist(c *Ctx) {
-	e := c.lookup(c.argv[1])
+	e := c.lookupWrite(c.argv[1])
 	if e == nil || e.expireAt == 0 {
 		c.w.Int(0)
 		return
@@ -352,7 +377,8 @@ func cmdKeys(c *Ctx) {
 	all := len(pat) == 1 && pat[0] == '*'
 	for i := range c.e.ks.shards {
 		c.e.ks.shards[i].dbs[c.db].each(func(e *entry) {
-			if e.expireAt != 0 && e.expireAt <= c.now {
+			// Redis's keyIsExpired: a key lives through its expiry millisecond.
+			if e.expireAt != 0 && e.expireAt < c.now {
 				return
 			}
 			if all || globMatch(pat, e.key, false) {
@@ -418,9 +444,10 @@ func cmdSwapdb(c *Ctx) {
 	c.w.Status("OK")
 }
 
-// objectLookup finds OBJECT's key without touching it, replying null if absent.
+// objectLookup finds OBJECT's key without touching it (counting a keyspace
+// hit or miss, as Redis does), replying null if absent.
 func (c *Ctx) objectLookup() *entry {
-	e := c.lookup(c.argv[2])
+	e := c.lookupStat(c.argv[2])
 	if e == nil {
 		c.w.Null()
 	}
@@ -437,7 +464,7 @@ func cmdObjectEncoding(c *Ctx) {
 // encoding is the name Redis would report for e's value at its size.
 func (e *entry) encoding() string {
 	if e.typ == typeString {
-		return stringEncoding(e.str, e.raw)
+		return stringEncoding(e.str, e.raw, e.obj == strEmbstr)
 	}
 	if enc, ok := e.obj.(interface{ encoding() string }); ok {
 		return enc.encoding()
@@ -445,10 +472,18 @@ func (e *entry) encoding() string {
 	return "raw"
 }
 
+// strEncodingHint marks, in entry.obj, a string value Redis would not have
+// integer-encoded although it looks like an integer (an INCRBYFLOAT result).
+// Only string entries carry it; SET and friends clear obj.
+type strEncodingHint uint8
+
+const strEmbstr strEncodingHint = 1
+
 // stringEncoding follows Redis's tryObjectEncoding: integers that fit a long
-// are "int", short strings "embstr", and strings modified in place "raw".
-func stringEncoding(b []byte, raw bool) string {
-	if _, ok := parseInt(b); ok && !raw {
+// are "int" (unless notInt), short strings "embstr", long ones and strings
+// modified in place (raw) "raw".
+func stringEncoding(b []byte, raw bool, notInt bool) string {
+	if _, ok := parseInt(b); ok && !raw && !notInt {
 		return "int"
 	}
 	if raw || len(b) > 44 {
@@ -478,7 +513,7 @@ func cmdObjectRefcount(c *Ctx) {
 		return
 	}
 	// Redis shares the integer objects 0..9999, reporting INT_MAX for them.
-	if n, ok := parseInt(e.str); e.typ == typeString && ok && !e.raw && n >= 0 && n < 10000 {
+	if n, ok := parseInt(e.str); e.typ == typeString && ok && !e.raw && e.obj != strEmbstr && n >= 0 && n < 10000 {
 		c.w.Int(math.MaxInt32)
 		return
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"runtime"
@@ -32,6 +33,18 @@ var serverCommands = []cmdDef{
 // stats are the engine-wide counters INFO reports that no shard owns.
 type stats struct {
 	rejectedConns atomic.Int64
+	// hz is the value CONFIG SET hz stored (0: none yet, Config.Hz holds it).
+	// It is kept out of cfg because the expire loop reads cfg.Hz without
+	// cfgMu.
+	hz atomic.Int64
+}
+
+// currentHz is the configured hz: the last CONFIG SET hz, or Config.Hz.
+func (e *Engine) currentHz(cfg *Config) int {
+	if hz := e.stats.hz.Load(); hz != 0 {
+		return int(hz)
+	}
+	return cfg.Hz
 }
 
 // writeInfo writes COMMAND INFO's entry for cmd, listing only the
@@ -160,30 +173,23 @@ func cmdCommandList(c *Ctx) {
 }
 
 // COMMAND GETKEYS command [arg [arg ...]]
+//
+// A command (or subcommand) we do not implement is "Invalid command
+// specified", as COMMAND INFO does not know it either; the rest is Redis
+// 7.0's key extraction (cmdspec.GetKeys), errors included.
 func cmdCommandGetkeys(c *Ctx) {
 	argv := c.argv[2:]
 	cmd := c.e.table.Lookup(argv[0])
 	if cmd != nil && cmd.subs != nil && len(argv) >= 2 {
 		cmd = lookupIn(cmd.subs, argv[1])
 	}
-	switch {
-	case cmd == nil || cmd.Spec == nil:
-		c.w.Error("ERR Invalid command specified")
-		return
-	case len(cmd.Spec.KeySpecs) == 0:
-		c.w.Error("ERR The command has no key arguments")
-		return
-	case (cmd.Spec.Arity > 0 && cmd.Spec.Arity != len(argv)) || len(argv) < -cmd.Spec.Arity:
-		c.w.Error("ERR Invalid number of arguments specified for command")
+	if cmd == nil {
+		c.w.Error(cmdspec.ErrInvalidCommand.Error())
 		return
 	}
-	pos, err := cmd.Spec.KeyPositions(argv, nil)
-	if err != nil || len(pos) == 0 {
-		if cmd.Spec.Has(cmdspec.NoMandatoryKeys) {
-			c.w.Array(0)
-		} else {
-			c.w.Error("ERR Invalid arguments specified for command")
-		}
+	pos, err := cmdspec.GetKeys(argv, nil)
+	if err != nil {
+		c.w.Error(err.Error())
 		return
 	}
 	c.w.Array(len(pos))
@@ -243,15 +249,14 @@ func cmdInfo(c *Ctx) {
 		"os", runtime.GOOS+" "+runtime.GOARCH,
 		"arch_bits", "64",
 		"multiplexing_api", "goroutines",
-		"go_version", runtime.Version(),
 		"process_id", itoa(int64(os.Getpid())),
 		"run_id", e.runID,
 		"tcp_port", itoa(int64(cfg.Port)),
 		"server_time_usec", itoa(c.now*1000),
 		"uptime_in_seconds", itoa(uptime),
 		"uptime_in_days", itoa(uptime/86400),
-		"hz", itoa(int64(cfg.Hz)),
-		"configured_hz", itoa(int64(cfg.Hz)),
+		"hz", itoa(int64(e.currentHz(&cfg))),
+		"configured_hz", itoa(int64(e.currentHz(&cfg))),
 		"executable", executable(),
 		"config_file", "")
 	var ms runtime.MemStats
@@ -260,8 +265,13 @@ func cmdInfo(c *Ctx) {
 	}
 	section("Clients",
 		"connected_clients", itoa(int64(e.clients.count())),
+		"cluster_connections", "0",
 		"maxclients", itoa(int64(cfg.MaxClients)),
-		"blocked_clients", "0")
+		"client_recent_max_input_buffer", "0",
+		"client_recent_max_output_buffer", "0",
+		"blocked_clients", "0",
+		"tracking_clients", "0",
+		"clients_in_timeout_table", "0")
 	section("Memory",
 		"used_memory", itoa(int64(ms.HeapAlloc)),
 		"used_memory_human", humanBytes(ms.HeapAlloc),
@@ -339,24 +349,93 @@ type configParam struct {
 	set  func(*Config, string) string
 }
 
-// intParam is an integer setting bounded to [min, max], accepting Redis's
-// memory units.
-func intParam(name string, min, max int64, get func(*Config) int64, set func(*Config, int64)) configParam {
+// Kinds of integer settings, as Redis's numeric configs: signed or unsigned
+// bounds check, and whether memory units (1mb, 2gb) are accepted.
+const (
+	numSigned = iota
+	numUnsigned
+	numMemory
+)
+
+// intParam is an integer setting bounded to [min, max] that Redis parses and
+// checks as its numeric configs: memory settings take memtoull's units and
+// refuse signs ("argument must be a memory value"), the others take a strict
+// integer; unsigned settings compare the value as unsigned, so -1 is out of
+// range rather than below it.
+func intParam(name string, kind int, min, max int64, get func(*Config) int64, set func(*Config, int64)) configParam {
 	return configParam{
 		name: name,
 		get:  func(c *Config) string { return strconv.FormatInt(get(c), 10) },
 		set: func(c *Config, v string) string {
-			n, ok := ParseMemory(v)
-			if !ok {
-				return "argument couldn't be parsed into an integer"
+			var n int64
+			if kind == numMemory {
+				u, ok := parseMemtoull(v)
+				if !ok {
+					return "argument must be a memory value"
+				}
+				n = int64(u)
+			} else {
+				var ok bool
+				if n, ok = parseInt([]byte(v)); !ok {
+					return "argument couldn't be parsed into an integer"
+				}
 			}
-			if n < min || n > max {
+			out := n < min || n > max
+			if kind == numUnsigned {
+				out = uint64(n) < uint64(min) || uint64(n) > uint64(max)
+			}
+			if out {
 				return "argument must be between " + strconv.FormatInt(min, 10) + " and " + strconv.FormatInt(max, 10) + " inclusive"
 			}
 			set(c, n)
 			return ""
 		},
 	}
+}
+
+// parseMemtoull is Redis's memtoull: digits with an optional unit (b, k, kb,
+// m, mb, g, gb; any case), no sign. Like strtoull it saturates at 2^64-1 and
+// accepts an empty digit string as 0.
+func parseMemtoull(s string) (uint64, bool) {
+	i := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	var mul uint64
+	switch strings.ToLower(s[i:]) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1024
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1024 * 1024
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1024 * 1024 * 1024
+	default:
+		return 0, false
+	}
+	if i >= 128 {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range s[:i] {
+		d := uint64(ch - '0')
+		if v > (math.MaxUint64-d)/10 {
+			v = math.MaxUint64
+			break
+		}
+		v = v*10 + d
+	}
+	if v != 0 && v > math.MaxUint64/mul {
+		return math.MaxUint64, true
+	}
+	return v * mul, true
 }
 
 // ParseMemory parses an integer with Redis's optional memory unit suffix
@@ -381,30 +460,44 @@ func ParseMemory(s string) (int64, bool) {
 	return n * mul, true
 }
 
-// configParams is every setting CONFIG GET/SET handle.
+// configParams is every setting CONFIG GET/SET handle, with Redis 7.0's types
+// and bounds.
 var configParams = []configParam{
 	{name: "databases", get: func(c *Config) string { return strconv.Itoa(c.Databases) }},
 	{name: "port", get: func(c *Config) string { return strconv.Itoa(c.Port) }},
 	{name: "bind", get: func(c *Config) string { return c.Bind }},
 	{name: "requirepass", get: func(c *Config) string { return c.RequirePass },
 		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
-	intParam("maxclients", 1, math.MaxInt32,
+	intParam("maxclients", numUnsigned, 1, math.MaxUint32,
 		func(c *Config) int64 { return int64(c.MaxClients) }, func(c *Config, n int64) { c.MaxClients = int(n) }),
-	intParam("timeout", 0, math.MaxInt32,
+	intParam("timeout", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.Timeout) }, func(c *Config, n int64) { c.Timeout = int(n) }),
-	intParam("proto-max-bulk-len", 1<<20, math.MaxInt64,
+	intParam("proto-max-bulk-len", numMemory, 1<<20, math.MaxInt64,
 		func(c *Config) int64 { return c.ProtoMaxBulkLen }, func(c *Config, n int64) { c.ProtoMaxBulkLen = n }),
-	// Redis clamps hz to 1..500 rather than refusing other values.
-	intParam("hz", math.MinInt32, math.MaxInt32,
+	// Redis accepts 0..INT_MAX and then clamps hz to 1..500.
+	intParam("hz", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.Hz) }, func(c *Config, n int64) { c.Hz = int(min(max(n, 1), 500)) }),
 }
 
 // CONFIG GET parameter [parameter ...]
+//
+// As Redis 7.0: a name without glob characters is looked up (any case) and
+// answered under the name as given; a pattern matches names without regard to
+// case. Each parameter is reported once. Redis's order is its hash table's,
+// so clients cannot rely on any.
 func cmdConfigGet(c *Ctx) {
 	cfg := c.e.Config()
+	cfg.Hz = c.e.currentHz(&cfg)
 	var out []string
 	seen := map[string]bool{}
 	for _, pat := range c.argv[2:] {
+		if !bytes.ContainsAny(pat, "[*?") {
+			if p := findConfigParam(string(pat)); p != nil && !seen[p.name] {
+				seen[p.name] = true
+				out = append(out, string(pat), p.get(&cfg))
+			}
+			continue
+		}
 		for _, p := range configParams {
 			if !seen[p.name] && globMatch(pat, p.name, true) {
 				seen[p.name] = true
@@ -419,31 +512,62 @@ func cmdConfigGet(c *Ctx) {
 }
 
 // CONFIG SET parameter value [parameter value ...]
-// All values are applied, or none when one is refused.
+//
+// As Redis 7.0: every name is looked up first (an unknown one, an immutable
+// one or a repeated one fails the command before any value is parsed), then
+// the values are parsed in order; all are applied, or none when one is refused.
 func cmdConfigSet(c *Ctx) {
 	if len(c.argv)%2 != 0 {
 		c.w.Error(ErrSyntax)
 		return
 	}
-	c.e.cfgMu.Lock()
-	defer c.e.cfgMu.Unlock()
-	next := c.e.cfg
+	params := make([]*configParam, 0, (len(c.argv)-2)/2)
+	unknown, failed := -1, ""
 	for j := 2; j < len(c.argv); j += 2 {
 		p := findConfigParam(string(c.argv[j]))
 		switch {
 		case p == nil:
-			c.w.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(c.argv[j]) + "'")
-			return
+			if failed == "" && unknown < 0 {
+				unknown = j
+			}
+			continue
+		case unknown >= 0 || failed != "":
+			continue
 		case p.set == nil:
-			c.w.Error(errConfigSet(p.name, "can't set immutable config"))
-			return
+			failed = errConfigSet(string(c.argv[j]), "can't set immutable config")
+			continue
 		}
-		if reason := p.set(&next, string(c.argv[j+1])); reason != "" {
+		for _, q := range params {
+			if q == p {
+				failed = errConfigSet(string(c.argv[j]), "duplicate parameter")
+			}
+		}
+		params = append(params, p)
+	}
+	switch {
+	case unknown >= 0:
+		c.w.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + cstr(string(c.argv[unknown])) + "'")
+		return
+	case failed != "":
+		c.w.Error(failed)
+		return
+	}
+	c.e.cfgMu.Lock()
+	defer c.e.cfgMu.Unlock()
+	next := c.e.cfg
+	next.Hz = c.e.currentHz(&next)
+	for i, p := range params {
+		if reason := p.set(&next, string(c.argv[3+2*i])); reason != "" {
 			c.w.Error(errConfigSet(p.name, reason))
 			return
 		}
 	}
-	c.e.cfg = next
+	// Only the settable fields are written: other goroutines read the rest
+	// (the clock) without the lock.
+	cfg := &c.e.cfg
+	cfg.RequirePass, cfg.MaxClients, cfg.Timeout = next.RequirePass, next.MaxClients, next.Timeout
+	cfg.ProtoMaxBulkLen = next.ProtoMaxBulkLen
+	c.e.stats.hz.Store(int64(next.Hz))
 	c.w.Status("OK")
 }
 
@@ -457,7 +581,16 @@ func findConfigParam(name string) *configParam {
 }
 
 func errConfigSet(name, reason string) string {
-	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
+	return "ERR CONFIG SET failed (possibly related to argument '" + cstr(name) + "') - " + reason
+}
+
+// cstr is s up to its first NUL byte: what Redis prints of an argument it
+// formats with %s.
+func cstr(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // CONFIG RESETSTAT
@@ -494,12 +627,15 @@ func cmdLastsave(c *Ctx) { c.w.Int(c.e.started.Unix()) }
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 func cmdShutdown(c *Ctx) {
-	var save, abort bool
+	var save, nosave, other, abort bool
 	for _, a := range c.argv[1:] {
 		switch {
-		case eqFold(a, "nosave"), eqFold(a, "now"), eqFold(a, "force"):
+		case eqFold(a, "nosave"):
+			nosave = true
 		case eqFold(a, "save"):
 			save = true
+		case eqFold(a, "now"), eqFold(a, "force"):
+			other = true
 		case eqFold(a, "abort"):
 			abort = true
 		default:
@@ -507,12 +643,12 @@ func cmdShutdown(c *Ctx) {
 			return
 		}
 	}
+	if (abort && (save || nosave || other)) || (save && nosave) {
+		c.w.Error(ErrSyntax)
+		return
+	}
 	if abort {
-		if len(c.argv) > 2 {
-			c.w.Error(ErrSyntax)
-		} else {
-			c.w.Error("ERR No shutdown in progress.")
-		}
+		c.w.Error("ERR No shutdown in progress.")
 		return
 	}
 	if save {

@@ -165,7 +165,7 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 			c.w.Bulk(e.str)
 		}
 	}
-	found := c.lookup(key) != nil
+	found := c.lookupWrite(key) != nil
 	if (f&setNX != 0 && found) || (f&setXX != 0 && !found) {
 		switch {
 		case f&setGet != 0:
@@ -176,7 +176,7 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 		}
 		return
 	}
-	c.setString(key, val, at, f&setKeepTTL != 0)
+	c.storeString(key, val, at, f&setKeepTTL != 0)
 	switch {
 	case f&setGet != 0:
 	case intReply:
@@ -184,6 +184,14 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 	default:
 		c.w.Status("OK")
 	}
+}
+
+// storeString is setString for the string commands: Redis stores a new value
+// object, whose access time (OBJECT IDLETIME) is now.
+func (c *Ctx) storeString(key, val []byte, expireAt int64, keepTTL bool) *entry {
+	e := c.setString(key, val, expireAt, keepTTL)
+	e.access = uint32(c.now / 1000)
+	return e
 }
 
 // SETNX key value
@@ -263,7 +271,7 @@ func cmdMset(c *Ctx) {
 		return
 	}
 	for i := 1; i < len(c.argv); i += 2 {
-		c.setString(c.argv[i], c.argv[i+1], 0, false)
+		c.storeString(c.argv[i], c.argv[i+1], 0, false)
 	}
 	c.w.Status("OK")
 }
@@ -275,13 +283,13 @@ func cmdMsetnx(c *Ctx) {
 		return
 	}
 	for i := 1; i < len(c.argv); i += 2 {
-		if c.lookup(c.argv[i]) != nil {
+		if c.lookupWrite(c.argv[i]) != nil {
 			c.w.Int(0)
 			return
 		}
 	}
 	for i := 1; i < len(c.argv); i += 2 {
-		c.setString(c.argv[i], c.argv[i+1], 0, false)
+		c.storeString(c.argv[i], c.argv[i+1], 0, false)
 	}
 	c.w.Int(1)
 }
@@ -299,9 +307,9 @@ func (c *Ctx) checkStringLength(size, add int64) bool {
 // APPEND key value
 func cmdAppend(c *Ctx) {
 	key, val := c.argv[1], c.argv[2]
-	e := c.lookup(key)
+	e := c.lookupWrite(key)
 	if e == nil {
-		c.setString(key, val, 0, false)
+		c.storeString(key, val, 0, false)
 		c.w.Int(int64(len(val)))
 		return
 	}
@@ -371,7 +379,7 @@ func (c *Ctx) incrBy(by int64) {
 // incrByOp is the data operation behind INCR and friends; it returns the new
 // value or a Redis error text. The key's shard must be locked.
 func (c *Ctx) incrByOp(key []byte, by int64) (int64, string) {
-	e := c.lookup(key)
+	e := c.lookupWrite(key)
 	var old int64
 	if e != nil {
 		if e.typ != typeString {
@@ -390,14 +398,14 @@ func (c *Ctx) incrByOp(key []byte, by int64) (int64, string) {
 		e = c.add(key, typeString)
 	}
 	e.str = strconv.AppendInt(make([]byte, 0, 20), n, 10)
-	e.raw = false
+	e.raw, e.obj = false, nil
 	return n, ""
 }
 
 // INCRBYFLOAT key increment
 func cmdIncrbyfloat(c *Ctx) {
 	key := c.argv[1]
-	e := c.lookup(key)
+	e := c.lookupWrite(key)
 	cur := []byte("0")
 	if e != nil {
 		if e.typ != typeString {
@@ -420,8 +428,9 @@ func cmdIncrbyfloat(c *Ctx) {
 	if e == nil {
 		e = c.add(key, typeString)
 	}
-	e.str = formatLongDouble(sum)
-	e.raw = false
+	// Redis stores the result with createStringObject, never as an integer
+	// object: OBJECT ENCODING says embstr even for "3".
+	e.str, e.raw, e.obj = formatLongDouble(sum), false, strEmbstr
 	c.w.Bulk(e.str)
 }
 
@@ -478,7 +487,7 @@ func cmdSetrange(c *Ctx) {
 		return
 	}
 	key, val := c.argv[1], c.argv[3]
-	e := c.lookup(key)
+	e := c.lookupWrite(key)
 	if e != nil && e.typ != typeString {
 		c.w.Error(ErrWrongType)
 		return

@@ -5,6 +5,11 @@ package engine
 // a class with ranges and a leading '^' for negation, '\' escaping the next
 // byte. nocase folds ASCII letters.
 func globMatch(p []byte, s string, nocase bool) bool {
+	// Redis's stringmatchlen loops while both pattern and string remain, so
+	// an empty string matches only the empty pattern (not even "*").
+	if len(s) == 0 {
+		return len(p) == 0
+	}
 	// Iterative matching with one backtrack point for the last '*': linear
 	// for patterns without classes, and never exponential.
 	var starP, starS = -1, 0
@@ -75,7 +80,7 @@ func matchClass(p []byte, c byte, nocase bool) (int, bool) {
 		switch {
 		case p[i] == '\\' && i+1 < len(p):
 			i++
-			if foldEq(p[i], c, nocase) {
+			if p[i] == c { // Redis compares an escaped class byte exactly, even with nocase
 				match = true
 			}
 		case i+2 < len(p) && p[i+1] == '-':

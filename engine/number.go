@@ -56,33 +56,110 @@ func (c *Ctx) intArg(i int) (int64, bool) {
 	return n, ok
 }
 
-// parseFloat parses b as Redis's strtod-based string2d does for command
-// arguments (scores, timeouts): no leading space, no NaN, the whole string.
+// parseFloat parses b as Redis's string2d does for command arguments (scores):
+// C's strtod on the whole string, refusing a leading space, NaN, overflow to
+// infinity and underflow to zero. "inf"/"infinity" (any case) and hexadecimal
+// floats ("0x1p3", "0x10") are accepted, as strtod accepts them.
 func parseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || isSpace(b[0]) {
+	num, ok := scanFloat(b)
+	if !ok {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
-			return 0, false
+	if num.inf {
+		if num.neg {
+			return math.Inf(-1), true
 		}
+		return math.Inf(1), true
 	}
-	if math.IsNaN(f) || !validFloatSyntax(b) {
-		return 0, false
+	s := string(b)
+	if num.hex && !num.exp {
+		s += "p0" // strconv wants a binary exponent in hexadecimal floats
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false // overflow (ERANGE with HUGE_VAL) or, defensively, syntax
+	}
+	if f == 0 && !num.zero {
+		return 0, false // underflow to zero: strtod reports ERANGE
 	}
 	return f, true
 }
 
-// validFloatSyntax rejects the forms Go accepts but C's strtod does not
-// ("1_000", "0x1p-2" is fine in both, "Inf" variants are accepted by both).
-func validFloatSyntax(b []byte) bool {
-	for _, c := range b {
-		if c == '_' {
-			return false
-		}
+// floatSyntax describes a string that scanFloat accepted.
+type floatSyntax struct {
+	neg, inf bool
+	hex      bool // "0x" mantissa
+	exp      bool // has an exponent part
+	zero     bool // every mantissa digit is 0: the value is exactly zero
+}
+
+// scanFloat checks that the whole of b is a number in C's strtod syntax, with
+// nothing before or after it: [sign] (inf | infinity | decimal | hexadecimal),
+// where decimal is digits with at most one '.' and an optional e[sign]digits,
+// and hexadecimal is 0x, hex digits with at most one '.' and an optional
+// p[sign]digits. NaN is refused (Redis refuses it after parsing).
+func scanFloat(b []byte) (floatSyntax, bool) {
+	var f floatSyntax
+	if len(b) == 0 || isSpace(b[0]) {
+		return f, false
 	}
-	return true
+	i := 0
+	if b[i] == '+' || b[i] == '-' {
+		f.neg = b[i] == '-'
+		i++
+	}
+	rest := b[i:]
+	if eqFold(rest, "inf") || eqFold(rest, "infinity") {
+		f.inf = true
+		return f, true
+	}
+	digit := isDigit
+	expChar := byte('e')
+	if len(rest) >= 2 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X') {
+		f.hex, digit, expChar = true, isHexDigit, 'p'
+		i += 2
+	}
+	digits, dot := 0, false
+	f.zero = true
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case digit(c):
+			digits++
+			if c != '0' {
+				f.zero = false
+			}
+			continue
+		case c == '.' && !dot:
+			dot = true
+			continue
+		}
+		break
+	}
+	if digits == 0 {
+		return f, false
+	}
+	if i < len(b) && lower(b[i]) == expChar {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i == start {
+			return f, false
+		}
+		f.exp = true
+	}
+	return f, i == len(b)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isHexDigit(c byte) bool {
+	return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
 }
 
 func isSpace(c byte) bool {
@@ -94,21 +171,53 @@ func isSpace(c byte) bool {
 // so that "10.5" + "0.1" stores "10.6" exactly as Redis does.
 const longDoublePrec = 64
 
-// maxLongDoubleExp is the binary exponent above which an x87 long double is infinite.
-const maxLongDoubleExp = 16384
+// maxLongDoubleExp is the binary exponent (as big.Float.MantExp reports it)
+// above which an x87 long double is infinite. minLongDoubleExp is the exponent
+// of half its smallest denormal, 2^-16446 = 0.5 x 2^-16445: values up to that
+// one round to zero.
+const (
+	maxLongDoubleExp = 16384
+	minLongDoubleExp = -16445
+)
 
-// parseLongDouble parses b as Redis's string2ld does (strtold on the whole
-// string, no leading space, no NaN).
+// parseLongDouble parses b as Redis's string2ld does: strtold on the whole
+// string (under 5 KB), refusing a leading space, NaN, overflow to infinity and
+// underflow to zero.
 func parseLongDouble(b []byte) (*big.Float, bool) {
-	if len(b) == 0 || len(b) >= 5*1024 || isSpace(b[0]) || !validFloatSyntax(b) {
+	if len(b) >= 5*1024 {
 		return nil, false
 	}
-	f, _, err := big.ParseFloat(string(b), 10, longDoublePrec, big.ToNearestEven)
+	num, ok := scanFloat(b)
+	if !ok {
+		return nil, false
+	}
+	if num.inf {
+		return new(big.Float).SetInf(num.neg), true
+	}
+	base := 10
+	if num.hex {
+		base = 0 // big.ParseFloat reads the 0x prefix and the p exponent
+	}
+	f, _, err := big.ParseFloat(string(b), base, longDoublePrec, big.ToNearestEven)
 	if err != nil {
+		// Only an exponent beyond big.Float's range gets here: the value
+		// over- or underflows unless the mantissa is zero.
+		if num.zero {
+			return new(big.Float).SetPrec(longDoublePrec), true
+		}
 		return nil, false
 	}
-	if !f.IsInf() && f.MantExp(nil) > maxLongDoubleExp {
-		return nil, false // strtold reports ERANGE; Redis refuses it
+	if f.Sign() == 0 {
+		return f, true
+	}
+	mant := new(big.Float)
+	exp := f.MantExp(mant)
+	if exp > maxLongDoubleExp {
+		return nil, false // strtold reports ERANGE with HUGE_VAL; Redis refuses it
+	}
+	// |f| <= 2^(min-1) rounds to zero (ERANGE and zero: refused).
+	if exp < minLongDoubleExp || (exp == minLongDoubleExp && mant.Abs(mant).Cmp(big.NewFloat(0.5)) == 0) {
+		return nil, false
 	}
 	return f, true
 }

@@ -254,6 +254,11 @@ func (r *Reader) parse() (argv [][]byte, done bool, err error) {
 	for r.mbulk > 0 {
 		if r.bulk < 0 {
 			rest := buf[r.pos:r.w]
+			if ll, i := fastLen(rest, '$'); i > 0 && ll <= r.lim.MaxBulkLen && (ll <= unauthBulkMax || !r.unauth) {
+				r.advance(i + 2)
+				r.bulk = ll
+				goto data
+			}
 			i := r.find('\r')
 			if i < 0 {
 				if len(rest) > inlineMaxSize {
@@ -279,6 +284,7 @@ func (r *Reader) parse() (argv [][]byte, done bool, err error) {
 			r.advance(i + 2)
 			r.bulk = ll
 		}
+	data:
 		// Redis skips the two bytes after the data without checking them.
 		if avail := int64(r.w - r.pos); avail < r.bulk+2 {
 			r.need = int(r.bulk + 2 - avail)
@@ -299,6 +305,15 @@ func (r *Reader) parse() (argv [][]byte, done bool, err error) {
 // needed. On success with N > 0 it enters the inMulti state.
 func (r *Reader) parseMultibulkHeader() (ok bool, err error) {
 	rest := r.buf[r.pos:r.w]
+	if ll, i := fastLen(rest, '*'); i > 0 && ll <= r.lim.MaxMultibulkLen && (ll <= unauthMultibulkMax || !r.unauth) {
+		r.advance(i + 2)
+		if ll > 0 {
+			r.inMulti = true
+			r.mbulk = ll
+			r.bulk = -1
+		}
+		return true, nil
+	}
 	i := r.find('\r')
 	if i < 0 {
 		if len(rest) > inlineMaxSize {
@@ -354,18 +369,22 @@ func (r *Reader) parseInline() (argv [][]byte, done bool, err error) {
 }
 
 func (r *Reader) buildArgv() [][]byte {
-	argv := r.argv[:0]
-	for _, s := range r.spans {
-		argv = append(argv, r.buf[s.start:s.end:s.end])
+	n := len(r.spans)
+	if cap(r.argv) < n {
+		r.argv = make([][]byte, n, max(n, 2*cap(r.argv)))
 	}
-	r.argv = argv
+	argv := r.argv[:n]
+	buf := r.buf
+	for i, s := range r.spans {
+		argv[i] = buf[s.start:s.end:s.end]
+	}
 	return argv
 }
 
 // fill reads more data, making room first: it compacts the retained part of
-// the buffer to its start and grows the buffer only as data actually arrives
-// (doubling, and never past what the pending element is known to need), so a
-// declared length never allocates by itself.
+// the buffer to its start, and grows the buffer only when it is full of data
+// that actually arrived (see grow), so a declared length never allocates by
+// itself.
 func (r *Reader) fill() error {
 	if r.rerr != nil {
 		return r.eofError(r.rerr)
@@ -420,18 +439,21 @@ func (r *Reader) eofError(err error) error {
 }
 
 func (r *Reader) grow() {
-	size := 2 * len(r.buf)
-	if size < readChunk {
-		size = readChunk
-	}
+	// Geometric growth keeps the copying linear in the data received; when
+	// the missing bytes of the pending element are known, the step is
+	// trimmed to fit them (but stays geometric), or stretched a little so
+	// that a huge argument completes without one more doubling.
+	size := max(2*len(r.buf), readChunk)
 	if r.need > 0 {
-		// Enough for the missing bytes plus a read-ahead, if that is less.
-		if want := r.w + r.need + readChunk; want < size {
+		want := r.w + r.need + readChunk
+		if want < size {
+			size = max(want, len(r.buf)+len(r.buf)/2)
+		} else if want <= size+size/4 {
 			size = want
 		}
 	}
 	// A read never needs to exceed the query buffer limit by more than a byte.
-	if limit := int64(r.pos) + r.lim.MaxQueryBuffer + 1; int64(size) > limit {
+	if limit := int64(r.pos-r.start) + r.lim.MaxQueryBuffer + 1; int64(size) > limit {
 		size = int(limit)
 	}
 	if size < r.w+minReadSpace {
@@ -546,6 +568,38 @@ func (r *Reader) advance(n int) {
 	r.pos += n
 	r.scanned = 0
 	r.nul = false
+}
+
+// fastLen parses the common form of a count line, prefix followed by 1 to 18
+// digits without a leading zero (or a lone "0") and '\r' with a byte after
+// it. It returns the value and the index of '\r', or i = -1 when b does not
+// have that form, in which case the general path (find, parseLL) decides.
+func fastLen(b []byte, prefix byte) (n int64, i int) {
+	if len(b) < 4 || b[0] != prefix {
+		return 0, -1
+	}
+	c := b[1]
+	if c == '0' {
+		if b[2] == '\r' {
+			return 0, 2
+		}
+		return 0, -1
+	}
+	if c < '1' || c > '9' {
+		return 0, -1
+	}
+	n = int64(c - '0')
+	for i = 2; i < len(b)-1 && i < 20; i++ {
+		c = b[i]
+		if c == '\r' {
+			return n, i
+		}
+		if c < '0' || c > '9' || i == 19 {
+			return 0, -1
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return 0, -1
 }
 
 // indexCR returns the index of the first '\r' in b, or -1 if there is none

@@ -384,6 +384,36 @@ func (p *pieceReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
+func TestReadCommandGrowthIsLinear(t *testing.T) {
+	// Many medium arguments arriving in small reads: growing the buffer
+	// only to what each argument needs would copy quadratically.
+	args := []string{"MSET"}
+	for i := 0; i < 1000; i++ {
+		args = append(args, strings.Repeat("x", 20000))
+	}
+	in := AppendCommand(nil, args...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r := NewReader(iotest.HalfReader(bytes.NewReader(in)), Limits{})
+	argv, err := r.ReadCommand()
+	runtime.ReadMemStats(&after)
+	if err != nil || len(argv) != len(args) {
+		t.Fatalf("%d args, %v", len(argv), err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*uint64(len(in)) {
+		t.Fatalf("allocated %d MB for %d MB of input", alloc>>20, len(in)>>20)
+	}
+	// A single huge argument ends in a buffer that barely exceeds it.
+	in = AppendCommand(nil, "SET", "k", strings.Repeat("y", 20<<20))
+	r = NewReader(iotest.HalfReader(bytes.NewReader(in)), Limits{})
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.buf) > len(in)+len(in)/4 {
+		t.Fatalf("buffer of %d bytes for a %d byte command", len(r.buf), len(in))
+	}
+}
+
 func TestReadCommandShrinksAfterBigCommand(t *testing.T) {
 	pr := &pieceReader{pieces: [][]byte{AppendCommand(nil, "SET", "k", strings.Repeat("v", 4<<20))}}
 	for i := 0; i < 3; i++ {

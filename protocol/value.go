@@ -123,6 +123,34 @@ func parseLen(b []byte) (int64, error) {
 	return n, nil
 }
 
+// parseSimple fills v from the body of a one-line reply of kind v.Kind.
+func parseSimple(v *Value, body []byte) error {
+	switch v.Kind {
+	case KindInt:
+		n, err := strconv.ParseInt(string(body), 10, 64)
+		if err != nil {
+			return replyError("invalid integer %q", body)
+		}
+		v.Int = n
+	case KindBool:
+		switch string(body) {
+		case "t":
+			v.Bool = true
+		case "f":
+		default:
+			return replyError("invalid boolean %q", body)
+		}
+	case KindNull:
+		if len(body) != 0 {
+			return replyError("invalid null %q", body)
+		}
+		v.Null = true
+	default:
+		v.Str = string(body)
+	}
+	return nil
+}
+
 // ReadValue reads one complete reply, including nested aggregates. RESP3
 // attributes before it are read and dropped. Streamed RESP3 aggregates
 // ("*?") are not supported; Redis does not send them.
@@ -144,26 +172,10 @@ func readValue(r *bufio.Reader, depth int) (Value, error) {
 	v := Value{Kind: Kind(line[0])}
 	body := line[1:]
 	switch v.Kind {
-	case KindStatus, KindError, KindDouble, KindBigNumber:
-		v.Str = string(body)
-	case KindInt:
-		v.Int, err = strconv.ParseInt(string(body), 10, 64)
-		if err != nil {
-			return Value{}, replyError("invalid integer %q", body)
+	case KindStatus, KindError, KindDouble, KindBigNumber, KindInt, KindBool, KindNull:
+		if err := parseSimple(&v, body); err != nil {
+			return Value{}, err
 		}
-	case KindBool:
-		switch string(body) {
-		case "t":
-			v.Bool = true
-		case "f":
-		default:
-			return Value{}, replyError("invalid boolean %q", body)
-		}
-	case KindNull:
-		if len(body) != 0 {
-			return Value{}, replyError("invalid null %q", body)
-		}
-		v.Null = true
 	case KindBulk, KindVerbatim, KindBlobError:
 		n, err := parseLen(body)
 		if err != nil {
@@ -240,10 +252,15 @@ func readRaw(r *bufio.Reader, dst []byte, depth int) ([]byte, error) {
 		return nil, replyError("empty line")
 	}
 	kind := Kind(line[0]) // line aliases r's buffer: use it before reading on
+	at := len(dst)
 	dst = append(dst, line...)
 	dst = append(dst, '\r', '\n')
 	switch kind {
 	case KindStatus, KindError, KindInt, KindDouble, KindBigNumber, KindBool, KindNull:
+		v := Value{Kind: kind}
+		if err := parseSimple(&v, dst[at+1:len(dst)-2]); err != nil {
+			return nil, err
+		}
 		return dst, nil
 	case KindBulk, KindVerbatim, KindBlobError:
 		n, err := parseLen(line[1:])
@@ -253,9 +270,13 @@ func readRaw(r *bufio.Reader, dst []byte, depth int) ([]byte, error) {
 		if n == -1 {
 			return dst, nil
 		}
+		l := len(dst)
 		dst, err = readPayload(r, n, dst)
 		if err != nil {
 			return nil, err
+		}
+		if kind == KindVerbatim && (n < 4 || dst[l+3] != ':') {
+			return nil, replyError("verbatim string without format")
 		}
 		return append(dst, '\r', '\n'), nil
 	case KindArray, KindSet, KindPush, KindMap, KindAttribute:

@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // AppendInt appends prefix, the decimal n and CRLF: the form shared by
@@ -55,6 +56,10 @@ func AppendError(dst []byte, s string) []byte {
 		s = s[:len(s)-1]
 	}
 	dst = append(dst, '-')
+	if strings.IndexByte(s, '\r') < 0 && strings.IndexByte(s, '\n') < 0 {
+		dst = append(dst, s...)
+		return append(dst, '\r', '\n')
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '\r' || c == '\n' {

@@ -30,7 +30,9 @@ type Config struct {
 	// ProtectedMode refuses non-loopback clients while no password is set,
 	// as Redis's protected-mode yes does.
 	ProtectedMode bool
-	// Limits are the protocol limits applied to every connection.
+	// Limits are the protocol limits applied to every connection, except
+	// MaxBulkLen: connections take the engine's ProtoMaxBulkLen (the
+	// proto-max-bulk-len CONFIG SET changes) when they connect.
 	Limits protocol.Limits
 	// Logger receives connection errors and lifecycle messages.
 	Logger *slog.Logger
@@ -49,6 +51,8 @@ type Server struct {
 	wg   sync.WaitGroup
 	done chan struct{}
 	once sync.Once
+	// admitMu makes the maxclients check and the registration one step.
+	admitMu sync.Mutex
 }
 
 // New prepares a server for e; Listen opens its sockets.
@@ -140,39 +144,84 @@ func (s *Server) accept(ln net.Listener) {
 			s.log.Error("accept", "err", err)
 			return
 		}
-		s.mu.Lock()
-		s.conn[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go s.handle(c)
+		if !s.track(c) {
+			_ = c.Close()
+			return
+		}
+		go s.serve(c)
 	}
 }
 
-// deniedMsg is Redis's protected-mode refusal, byte for byte.
-const deniedMsg = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
-
-// refuse answers the checks Redis makes before reading a client's first
-// command: protected mode and maxclients. It reports whether c was refused.
-func (s *Server) refuse(c net.Conn) bool {
-	cfg := s.e.Config()
-	if s.cfg.ProtectedMode && cfg.RequirePass == "" && !isLoopback(c.RemoteAddr()) {
-		_, _ = io.WriteString(c, deniedMsg)
-		return true
+// ServeConn serves one connection the caller accepted (or made, such as one
+// end of a net.Pipe) as if it came from a listener: the same admission checks,
+// then commands until the connection ends. It returns when the connection is
+// closed, and the connection counts as in flight for Shutdown.
+func (s *Server) ServeConn(c net.Conn) {
+	if !s.track(c) {
+		_ = c.Close()
+		return
 	}
-	if s.e.ClientCount() >= cfg.MaxClients {
-		_, _ = io.WriteString(c, "-ERR max number of clients reached\r\n")
+	s.serve(c)
+}
+
+// track registers c as in flight, unless the server is shutting down.
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	s.conn[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+// deniedMsg is Redis 7.0's protected-mode refusal, byte for byte (its typo included).
+const deniedMsg = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+
+// admit makes the checks Redis makes before reading a client's first command,
+// in its order (maxclients, then protected mode), and registers the client's
+// session when it passes. The check and the registration are atomic, so
+// clients connecting at once cannot exceed maxclients. A refused client gets
+// Redis's error, and nil is returned.
+func (s *Server) admit(c net.Conn) *engine.Session {
+	refusal, sess := s.register(c)
+	if refusal != "" {
 		s.e.RejectedConnection()
-		return true
+		// Best effort, as in Redis: the client may already be gone.
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(c, refusal)
 	}
-	return false
+	return sess
 }
 
+func (s *Server) register(c net.Conn) (refusal string, sess *engine.Session) {
+	cfg := s.e.Config()
+	s.admitMu.Lock()
+	defer s.admitMu.Unlock()
+	switch {
+	case s.e.ClientCount() >= cfg.MaxClients:
+		return "-ERR max number of clients reached\r\n", nil
+	case s.cfg.ProtectedMode && cfg.RequirePass == "" && !isLoopback(c.RemoteAddr()):
+		return deniedMsg, nil
+	}
+	info := engine.ConnInfo{Addr: c.RemoteAddr().String(), LAddr: c.LocalAddr().String(), Kill: func() { _ = c.Close() }}
+	if _, unix := c.(*net.UnixConn); unix {
+		info.Addr, info.LAddr = s.cfg.UnixSocket+":0", s.cfg.UnixSocket+":0"
+	}
+	return "", s.e.NewSession(info, true)
+}
+
+// isLoopback reports whether a client address is local: a loopback IP, or not
+// an IP address at all (Unix sockets), as Redis's connIsLocal.
 func isLoopback(a net.Addr) bool {
 	ta, ok := a.(*net.TCPAddr)
 	return !ok || ta.IP.IsLoopback()
 }
 
-func (s *Server) handle(c net.Conn) {
+func (s *Server) serve(c net.Conn) {
 	defer func() {
 		s.mu.Lock()
 		delete(s.conn, c)
@@ -180,21 +229,24 @@ func (s *Server) handle(c net.Conn) {
 		_ = c.Close()
 		s.wg.Done()
 	}()
-	if s.refuse(c) {
+	sess := s.admit(c)
+	if sess == nil {
 		return
 	}
-	info := engine.ConnInfo{Addr: c.RemoteAddr().String(), LAddr: c.LocalAddr().String(), Kill: func() { _ = c.Close() }}
-	if _, unix := c.(*net.UnixConn); unix {
-		info.Addr, info.LAddr = s.cfg.UnixSocket+":0", s.cfg.UnixSocket+":0"
-	}
-	sess := s.e.NewSession(info, true)
 	defer sess.Close()
-	r := protocol.NewReader(c, s.cfg.Limits)
+	// proto-max-bulk-len is the engine's setting, which CONFIG SET changes:
+	// a new connection takes its current value.
+	lim := s.cfg.Limits
+	lim.MaxBulkLen = s.e.Config().ProtoMaxBulkLen
+	r := protocol.NewReader(&connReader{s: s, c: c, last: time.Now()}, lim)
 	w := protocol.NewWriter(c, 2)
 	for {
-		if t := s.e.Config().Timeout; t > 0 && r.Buffered() == 0 {
-			_ = c.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		if r.Buffered() == 0 && s.shuttingDown() {
+			_ = w.Flush()
+			return
 		}
+		// Redis applies smaller request limits until the client authenticates.
+		r.SetUnauthenticated(!sess.Authenticated())
 		argv, err := r.ReadCommand()
 		if err != nil {
 			var pe *protocol.ProtocolError
@@ -217,17 +269,78 @@ func (s *Server) handle(c net.Conn) {
 	}
 }
 
-// Shutdown stops accepting, wakes every connection so it flushes its pending
-// replies and closes, and waits for them until ctx ends.
+// connReader reads a client's requests and enforces the idle timeout (engine
+// Timeout) with read deadlines. The timeout is read afresh whenever a
+// deadline fires, so CONFIG SET timeout applies to clients already waiting,
+// as Redis's cron check does: a deadline that fires before the client has
+// really been idle for the current timeout is moved, not obeyed. Shutdown
+// wakes every connection by setting its deadline to now; that one is obeyed.
+type connReader struct {
+	s        *Server
+	c        net.Conn
+	last     time.Time // when data last arrived: idleness is measured from it
+	deadline time.Time // the read deadline set, zero for none
+	fired    bool      // the deadline set has passed
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	for {
+		if r.s.shuttingDown() {
+			return 0, net.ErrClosed
+		}
+		want := time.Time{}
+		if t := r.s.e.Config().Timeout; t > 0 {
+			want = r.last.Add(time.Duration(t) * time.Second)
+		}
+		if r.fired || !want.Equal(r.deadline) {
+			_ = r.c.SetReadDeadline(want)
+			r.deadline, r.fired = want, false
+			// Shutdown closes done before it sets the deadlines: if it has
+			// started, ours may have replaced its wake-up.
+			if r.s.shuttingDown() {
+				return 0, net.ErrClosed
+			}
+		}
+		n, err := r.c.Read(p)
+		if n > 0 {
+			r.last = time.Now()
+			return n, err
+		}
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			return n, err
+		}
+		// A deadline fired: Shutdown's, a real idle timeout, or one made
+		// stale by a timeout change. The loop tells them apart.
+		r.fired = true
+		if t := r.s.e.Config().Timeout; t > 0 && !time.Now().Before(r.last.Add(time.Duration(t)*time.Second)) {
+			return 0, err
+		}
+	}
+}
+
+func (s *Server) shuttingDown() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Shutdown stops accepting, wakes every connection so it finishes the
+// commands it has read, flushes their replies and closes, and waits for them.
+// If ctx ends first (a client not reading its replies), it closes the
+// remaining connections and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() {
-		close(s.done)
-		s.closeListeners()
 		s.mu.Lock()
+		close(s.done)
 		for c := range s.conn {
 			_ = c.SetReadDeadline(time.Now())
 		}
 		s.mu.Unlock()
+		s.closeListeners()
 	})
 	ch := make(chan struct{})
 	go func() { s.wg.Wait(); close(ch) }()
@@ -235,6 +348,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ch:
 		return nil
 	case <-ctx.Done():
+		// Out of patience (a client that does not read its replies): close
+		// what is left so that Serve returns.
+		s.mu.Lock()
+		for c := range s.conn {
+			_ = c.Close()
+		}
+		s.mu.Unlock()
 		return ctx.Err()
 	}
 }
