@@ -49,6 +49,10 @@ func families() [][]cmdDef {
 		keyCommands,
 		connectionCommands,
 		serverCommands,
+		hashCommands,
+		setCommands,
+		zsetCommands,
+		listCommands,
 	}
 }
 
