@@ -10,12 +10,12 @@ package engine
 func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	sh := &e.ks.shards[e.ks.shardOf(e.ks.hash(key))]
 	c := &s.ctx
-	*c = Ctx{e: e, s: s, db: s.DB(), now: e.nowMs()}
+	*c = Ctx{e: e, s: s, db: s.DB()}
 	sh.mu.Lock()
 	fn(c)
 	sh.mu.Unlock()
 	s.cmds.Add(1)
-	s.last.Store(c.now)
+	s.last.Store(e.coarseMs())
 }
 
 // Get is GET: the value, whether the key exists, and a Redis error text

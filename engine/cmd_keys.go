@@ -206,12 +206,9 @@ func cmdCopy(c *Ctx) {
 	c.w.Int(1)
 }
 
-// cloner is implemented by aggregate values so COPY can duplicate them.
-type cloner interface{ clone() any }
-
 func cloneValue(v any) any {
-	if cl, ok := v.(cloner); ok {
-		return cl.clone()
+	if o, ok := v.(object); ok {
+		return o.clone()
 	}
 	return v // strings: entry.str is immutable below its length, so sharing is safe
 }
@@ -236,10 +233,10 @@ func cmdMove(c *Ctx) {
 }
 
 // EXPIRE key seconds [NX | XX | GT | LT]
-func cmdExpire(c *Ctx) { c.expireGeneric(c.now, 1000) }
+func cmdExpire(c *Ctx) { c.expireGeneric(c.nowMs(), 1000) }
 
 // PEXPIRE key milliseconds [NX | XX | GT | LT]
-func cmdPexpire(c *Ctx) { c.expireGeneric(c.now, 1) }
+func cmdPexpire(c *Ctx) { c.expireGeneric(c.nowMs(), 1) }
 
 // EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
 func cmdExpireat(c *Ctx) { c.expireGeneric(0, 1000) }
@@ -298,7 +295,7 @@ func (c *Ctx) expireGeneric(base, unit int64) {
 		c.w.Int(0)
 		return
 	}
-	if when <= c.now {
+	if when <= c.nowMs() {
 		c.remove(e)
 	} else {
 		c.setExpire(e, when)
@@ -330,7 +327,7 @@ func (c *Ctx) ttlGeneric(ms, abs bool) {
 	default:
 		t := e.expireAt
 		if !abs {
-			t = max(t-c.now, 0)
+			t = max(t-c.nowMs(), 0)
 		}
 		if !ms {
 			t = (t + 500) / 1000
@@ -378,7 +375,7 @@ func cmdKeys(c *Ctx) {
 	for i := range c.e.ks.shards {
 		c.e.ks.shards[i].dbs[c.db].each(func(e *entry) {
 			// Redis's keyIsExpired: a key lives through its expiry millisecond.
-			if e.expireAt != 0 && e.expireAt < c.now {
+			if c.expired(e) {
 				return
 			}
 			if all || globMatch(pat, e.key, false) {
@@ -466,8 +463,8 @@ func (e *entry) encoding() string {
 	if e.typ == typeString {
 		return stringEncoding(e.str, e.raw, e.obj == strEmbstr)
 	}
-	if enc, ok := e.obj.(interface{ encoding() string }); ok {
-		return enc.encoding()
+	if o, ok := e.obj.(object); ok {
+		return o.encoding()
 	}
 	return "raw"
 }
@@ -502,7 +499,7 @@ func cmdObjectFreq(c *Ctx) {
 // OBJECT IDLETIME key
 func cmdObjectIdletime(c *Ctx) {
 	if e := c.objectLookup(); e != nil {
-		c.w.Int(max(c.now/1000-int64(e.access), 0))
+		c.w.Int(max(int64(c.e.lruClock())-int64(e.access), 0))
 	}
 }
 

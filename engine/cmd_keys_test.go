@@ -289,7 +289,7 @@ func TestKeysDiff(t *testing.T) {
 			"expire a 100 nx gt lt",
 			"expire a 100 gt lt nx",
 			"expire a 100 xx xx",
-			"expire a 100 gt gt",
+			"expire a 1000 gt gt",
 			"expire a 100 foo",
 			"expire a 100 nx foo",
 			"expire a abc foo",

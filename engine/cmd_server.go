@@ -33,18 +33,6 @@ var serverCommands = []cmdDef{
 // stats are the engine-wide counters INFO reports that no shard owns.
 type stats struct {
 	rejectedConns atomic.Int64
-	// hz is the value CONFIG SET hz stored (0: none yet, Config.Hz holds it).
-	// It is kept out of cfg because the expire loop reads cfg.Hz without
-	// cfgMu.
-	hz atomic.Int64
-}
-
-// currentHz is the configured hz: the last CONFIG SET hz, or Config.Hz.
-func (e *Engine) currentHz(cfg *Config) int {
-	if hz := e.stats.hz.Load(); hz != 0 {
-		return int(hz)
-	}
-	return cfg.Hz
 }
 
 // writeInfo writes COMMAND INFO's entry for cmd, listing only the
@@ -242,7 +230,7 @@ func cmdInfo(c *Ctx) {
 	e := c.e
 	cfg := e.Config()
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
-	uptime := (c.now - e.started.UnixMilli()) / 1000
+	uptime := (c.nowMs() - e.started.UnixMilli()) / 1000
 	section("Server",
 		"redis_version", RedisVersion,
 		"redis_mode", "standalone",
@@ -252,11 +240,11 @@ func cmdInfo(c *Ctx) {
 		"process_id", itoa(int64(os.Getpid())),
 		"run_id", e.runID,
 		"tcp_port", itoa(int64(cfg.Port)),
-		"server_time_usec", itoa(c.now*1000),
+		"server_time_usec", itoa(c.nowMs()*1000),
 		"uptime_in_seconds", itoa(uptime),
 		"uptime_in_days", itoa(uptime/86400),
-		"hz", itoa(int64(e.currentHz(&cfg))),
-		"configured_hz", itoa(int64(e.currentHz(&cfg))),
+		"hz", itoa(int64(cfg.Hz)),
+		"configured_hz", itoa(int64(cfg.Hz)),
 		"executable", executable(),
 		"config_file", "")
 	var ms runtime.MemStats
@@ -344,9 +332,10 @@ func humanBytes(n uint64) string {
 // it, and how to set it (nil: immutable at runtime). set returns an error
 // reason in Redis's words, or "".
 type configParam struct {
-	name string
-	get  func(*Config) string
-	set  func(*Config, string) string
+	name  string
+	alias string // the pre-7.0 name Redis still accepts ("hash-max-ziplist-entries")
+	get   func(*Config) string
+	set   func(*Config, string) string
 }
 
 // Kinds of integer settings, as Redis's numeric configs: signed or unsigned
@@ -477,6 +466,29 @@ var configParams = []configParam{
 	// Redis accepts 0..INT_MAX and then clamps hz to 1..500.
 	intParam("hz", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.Hz) }, func(c *Config, n int64) { c.Hz = int(min(max(n, 1), 500)) }),
+	{name: "notify-keyspace-events", get: func(c *Config) string { return c.notify.String() },
+		set: func(c *Config, v string) string {
+			f, ok := parseNotifyClasses(v)
+			if !ok {
+				return errNotifyClass
+			}
+			c.notify, c.NotifyKeyspaceEvents = f, f.String()
+			return ""
+		}},
+	sizeParam("hash-max-listpack-entries", "hash-max-ziplist-entries", func(c *Config) *int { return &c.HashMaxListpackEntries }),
+	sizeParam("hash-max-listpack-value", "hash-max-ziplist-value", func(c *Config) *int { return &c.HashMaxListpackValue }),
+	sizeParam("set-max-intset-entries", "", func(c *Config) *int { return &c.SetMaxIntsetEntries }),
+	sizeParam("zset-max-listpack-entries", "zset-max-ziplist-entries", func(c *Config) *int { return &c.ZSetMaxListpackEntries }),
+	sizeParam("zset-max-listpack-value", "zset-max-ziplist-value", func(c *Config) *int { return &c.ZSetMaxListpackValue }),
+}
+
+// sizeParam is an encoding threshold (Redis's size_t configs: 0..LONG_MAX),
+// optionally with its pre-7.0 alias name.
+func sizeParam(name, alias string, field func(*Config) *int) configParam {
+	p := intParam(name, numMemory, 0, math.MaxInt64,
+		func(c *Config) int64 { return int64(*field(c)) }, func(c *Config, n int64) { *field(c) = int(n) })
+	p.alias = alias
+	return p
 }
 
 // CONFIG GET parameter [parameter ...]
@@ -487,21 +499,22 @@ var configParams = []configParam{
 // so clients cannot rely on any.
 func cmdConfigGet(c *Ctx) {
 	cfg := c.e.Config()
-	cfg.Hz = c.e.currentHz(&cfg)
 	var out []string
 	seen := map[string]bool{}
 	for _, pat := range c.argv[2:] {
 		if !bytes.ContainsAny(pat, "[*?") {
-			if p := findConfigParam(string(pat)); p != nil && !seen[p.name] {
-				seen[p.name] = true
+			if p, name := findConfigParam(string(pat)); p != nil && !seen[name] {
+				seen[name] = true
 				out = append(out, string(pat), p.get(&cfg))
 			}
 			continue
 		}
 		for _, p := range configParams {
-			if !seen[p.name] && globMatch(pat, p.name, true) {
-				seen[p.name] = true
-				out = append(out, p.name, p.get(&cfg))
+			for _, name := range [2]string{p.name, p.alias} {
+				if name != "" && !seen[name] && globMatch(pat, name, true) {
+					seen[name] = true
+					out = append(out, name, p.get(&cfg))
+				}
 			}
 		}
 	}
@@ -522,9 +535,10 @@ func cmdConfigSet(c *Ctx) {
 		return
 	}
 	params := make([]*configParam, 0, (len(c.argv)-2)/2)
+	names := make([]string, 0, cap(params))
 	unknown, failed := -1, ""
 	for j := 2; j < len(c.argv); j += 2 {
-		p := findConfigParam(string(c.argv[j]))
+		p, name := findConfigParam(string(c.argv[j]))
 		switch {
 		case p == nil:
 			if failed == "" && unknown < 0 {
@@ -537,12 +551,12 @@ func cmdConfigSet(c *Ctx) {
 			failed = errConfigSet(string(c.argv[j]), "can't set immutable config")
 			continue
 		}
-		for _, q := range params {
-			if q == p {
+		for _, n := range names {
+			if n == name {
 				failed = errConfigSet(string(c.argv[j]), "duplicate parameter")
 			}
 		}
-		params = append(params, p)
+		params, names = append(params, p), append(names, name)
 	}
 	switch {
 	case unknown >= 0:
@@ -554,30 +568,31 @@ func cmdConfigSet(c *Ctx) {
 	}
 	c.e.cfgMu.Lock()
 	defer c.e.cfgMu.Unlock()
-	next := c.e.cfg
-	next.Hz = c.e.currentHz(&next)
+	next := c.e.Config()
 	for i, p := range params {
 		if reason := p.set(&next, string(c.argv[3+2*i])); reason != "" {
 			c.w.Error(errConfigSet(p.name, reason))
 			return
 		}
 	}
-	// Only the settable fields are written: other goroutines read the rest
-	// (the clock) without the lock.
-	cfg := &c.e.cfg
-	cfg.RequirePass, cfg.MaxClients, cfg.Timeout = next.RequirePass, next.MaxClients, next.Timeout
-	cfg.ProtoMaxBulkLen = next.ProtoMaxBulkLen
-	c.e.stats.hz.Store(int64(next.Hz))
+	c.e.cfg.Store(&next)
 	c.w.Status("OK")
 }
 
-func findConfigParam(name string) *configParam {
+// findConfigParam finds a setting by its name or alias, in any case, and
+// returns the name it matched (Redis treats the two names as two entries
+// when reporting and deduplicating).
+func findConfigParam(name string) (*configParam, string) {
 	for i := range configParams {
-		if strings.EqualFold(configParams[i].name, name) {
-			return &configParams[i]
+		p := &configParams[i]
+		if strings.EqualFold(p.name, name) {
+			return p, p.name
+		}
+		if p.alias != "" && strings.EqualFold(p.alias, name) {
+			return p, p.alias
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 func errConfigSet(name, reason string) string {
@@ -616,7 +631,7 @@ func cmdConfigHelp(c *Ctx) {
 
 // TIME
 func cmdTime(c *Ctx) {
-	t := c.e.cfg.Now()
+	t := c.e.now()
 	c.w.Array(2)
 	c.w.BulkString(strconv.FormatInt(t.Unix(), 10))
 	c.w.BulkString(strconv.FormatInt(int64(t.Nanosecond()/1000), 10))

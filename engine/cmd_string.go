@@ -121,7 +121,7 @@ func (c *Ctx) expireAt(i int, f setFlags) (int64, bool) {
 		ms *= 1000
 	}
 	if f&(setEX|setPX) != 0 {
-		ms += c.now
+		ms += c.nowMs()
 		if ms <= 0 {
 			c.w.Error(errInvalidExpire(c.cmd.Name))
 			return 0, false
@@ -190,7 +190,7 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 // object, whose access time (OBJECT IDLETIME) is now.
 func (c *Ctx) storeString(key, val []byte, expireAt int64, keepTTL bool) *entry {
 	e := c.setString(key, val, expireAt, keepTTL)
-	e.access = uint32(c.now / 1000)
+	e.access = c.e.lruClock()
 	return e
 }
 
@@ -243,7 +243,7 @@ func cmdGetex(c *Ctx) {
 	}
 	c.w.Bulk(e.str)
 	switch {
-	case f&(setEXAT|setPXAT) != 0 && at <= c.now:
+	case f&(setEXAT|setPXAT) != 0 && at <= c.nowMs():
 		c.remove(e)
 	case expire != 0:
 		c.setExpire(e, at)

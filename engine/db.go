@@ -17,13 +17,17 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 	h := c.e.ks.hash(key)
 	sh, d := c.slot(h, db)
 	e := d.find(h, key)
-	if e != nil && e.expireAt != 0 && e.expireAt <= c.now {
+	if e != nil && c.expired(e) {
 		d.remove(e)
 		sh.expired++
 		return nil
 	}
 	return e
 }
+
+// expired reports whether e's TTL has passed. As Redis's keyIsExpired, a key
+// lives through the millisecond of its expiry and is gone one millisecond later.
+func (c *Ctx) expired(e *entry) bool { return e.expireAt != 0 && e.expireAt < c.nowMs() }
 
 // lookup returns the live entry for key in the session's database, without
 // touching statistics or access time (used by writes and by TYPE/EXISTS-like
@@ -37,6 +41,7 @@ func (c *Ctx) lookupRead(key []byte) *entry {
 	sh := &c.e.ks.shards[c.e.ks.shardOf(c.e.ks.hash(key))]
 	if e == nil {
 		sh.misses++
+		c.notify(notifyKeyMiss, "keymiss", key)
 		return nil
 	}
 	sh.hits++
@@ -47,7 +52,7 @@ func (c *Ctx) lookupRead(key []byte) *entry {
 // touch records an access for OBJECT IDLETIME unless the client asked not to.
 func (c *Ctx) touch(e *entry) {
 	if !c.s.flags.noTouch {
-		e.access = uint32(c.now / 1000)
+		e.access = c.e.lruClock()
 	}
 }
 
@@ -55,8 +60,9 @@ func (c *Ctx) touch(e *entry) {
 func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 	h := c.e.ks.hash(key)
 	_, d := c.slot(h, db)
-	e := &entry{key: string(key), hash: h, ttlIdx: -1, typ: typ, access: uint32(c.now / 1000)}
+	e := &entry{key: string(key), hash: h, ttlIdx: -1, typ: typ, access: c.e.lruClock()}
 	d.insert(e)
+	c.notifyDB(notifyNew, "new", key, db)
 	return e
 }
 
@@ -106,6 +112,40 @@ func (c *Ctx) lookupString(key []byte) (e *entry, wrong bool) {
 	return e, false
 }
 
+// lookupReadType is Redis's lookupKeyRead followed by checkType: the live
+// entry for key (nil when missing, counted as a miss) if it holds type t. When
+// it holds another type it writes WRONGTYPE and returns ok false, so a handler
+// does
+//
+//	e, ok := c.lookupReadType(key, typeHash)
+//	if !ok { return }
+//	if e == nil { c.w.Null(); return }
+func (c *Ctx) lookupReadType(key []byte, t valueType) (e *entry, ok bool) {
+	return c.checkType(c.lookupRead(key), t)
+}
+
+// lookupWriteType is lookupReadType for commands about to modify the key
+// (Redis's lookupKeyWrite: no hit or miss is counted).
+func (c *Ctx) lookupWriteType(key []byte, t valueType) (e *entry, ok bool) {
+	return c.checkType(c.lookupWrite(key), t)
+}
+
+func (c *Ctx) checkType(e *entry, t valueType) (*entry, bool) {
+	if e != nil && e.typ != t {
+		c.w.Error(ErrWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+// deleteEmpty removes an aggregate whose last element a command removed, as
+// Redis deletes empty hashes, sets, sorted sets and lists, and publishes the
+// "del" event that follows the command's own.
+func (c *Ctx) deleteEmpty(e *entry) {
+	c.remove(e)
+	c.notify(notifyGeneric, "del", unsafeBytes(e.key))
+}
+
 // keyCount is the number of keys in database db; every shard must be locked.
 func (c *Ctx) keyCount(db int) int {
 	n := 0
@@ -132,7 +172,7 @@ func (c *Ctx) randomEntry(db int) *entry {
 				continue
 			}
 			e := d.random()
-			if e.expireAt != 0 && e.expireAt <= c.now {
+			if c.expired(e) {
 				d.remove(e)
 				c.e.ks.shards[i].expired++
 				break // sample again: the count changed

@@ -30,6 +30,22 @@ type Config struct {
 	// Port and Bind are reported by CONFIG GET and INFO; the server fills them.
 	Port int
 	Bind string
+
+	// NotifyKeyspaceEvents enables keyspace notifications with Redis's class
+	// letters (notify-keyspace-events, e.g. "KEA"); "" disables them. New
+	// panics on a letter Redis does not know.
+	NotifyKeyspaceEvents string
+	notify               notifyClass
+
+	// Encoding thresholds: the sizes past which Redis converts a small
+	// aggregate to its big encoding, and so what OBJECT ENCODING reports
+	// (the data structures themselves do not change). Zero takes Redis's
+	// default; CONFIG SET may set any value Redis accepts, zero included.
+	HashMaxListpackEntries int // hash-max-listpack-entries (512)
+	HashMaxListpackValue   int // hash-max-listpack-value (64)
+	SetMaxIntsetEntries    int // set-max-intset-entries (512)
+	ZSetMaxListpackEntries int // zset-max-listpack-entries (128)
+	ZSetMaxListpackValue   int // zset-max-listpack-value (64)
 }
 
 func (c *Config) setDefaults() {
@@ -56,14 +72,33 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{
+		{&c.HashMaxListpackEntries, 512}, {&c.HashMaxListpackValue, 64}, {&c.SetMaxIntsetEntries, 512},
+		{&c.ZSetMaxListpackEntries, 128}, {&c.ZSetMaxListpackValue, 64},
+	} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	f, ok := parseNotifyClasses(c.NotifyKeyspaceEvents)
+	if !ok {
+		panic("cachee: notify-keyspace-events " + c.NotifyKeyspaceEvents + ": " + errNotifyClass)
+	}
+	c.notify = f
 }
 
 // Engine is one independent Redis-compatible data store: its keyspace, command
 // table, sessions and background expiry. Many goroutines may call Exec at once,
 // each with its own Session.
 type Engine struct {
-	cfgMu sync.RWMutex
-	cfg   Config
+	// cfg is the current settings, an immutable snapshot: CONFIG SET (under
+	// cfgMu) stores a new one, so hot paths read settings without locking.
+	cfg   atomic.Pointer[Config]
+	cfgMu sync.Mutex
+	now   func() time.Time // cfg.Now, which never changes
 
 	ks       *keyspace
 	table    *table
@@ -76,18 +111,29 @@ type Engine struct {
 	wg       sync.WaitGroup
 	// shutdown is called by SHUTDOWN; the server sets it.
 	shutdown atomic.Pointer[func()]
+	// coarse is the clock in unix ms as of the last expire-cycle tick, for
+	// times that only need a tick's precision (idle times, OBJECT IDLETIME).
+	// realClock says cfg.Now is time.Now; with an injected clock coarse is
+	// not used, so tests that move time see it at once.
+	coarse    atomic.Int64
+	realClock bool
 }
 
 // New creates an engine and starts its active expire cycle; Close stops it.
 func New(cfg Config) *Engine {
+	realClock := cfg.Now == nil
 	cfg.setDefaults()
 	e := &Engine{
-		cfg:     cfg,
+		now:     cfg.Now,
 		ks:      newKeyspace(cfg.Shards, cfg.Databases),
 		started: cfg.Now(),
 		runID:   newRunID(),
 		stop:    make(chan struct{}),
+
+		realClock: realClock,
 	}
+	e.cfg.Store(&cfg)
+	e.coarse.Store(e.nowMs())
 	e.table = newTable()
 	e.clients.init()
 	e.wg.Add(1)
@@ -102,16 +148,28 @@ func (e *Engine) Close() {
 }
 
 // Config returns a copy of the current settings.
-func (e *Engine) Config() Config {
-	e.cfgMu.RLock()
-	defer e.cfgMu.RUnlock()
-	return e.cfg
-}
+func (e *Engine) Config() Config { return *e.cfg.Load() }
+
+// conf is the current settings snapshot; callers must not modify it.
+func (e *Engine) conf() *Config { return e.cfg.Load() }
 
 // SetShutdownHook registers what SHUTDOWN runs (the server closes its listeners).
 func (e *Engine) SetShutdownHook(fn func()) { e.shutdown.Store(&fn) }
 
-func (e *Engine) nowMs() int64 { return e.cfg.Now().UnixMilli() }
+func (e *Engine) nowMs() int64 { return e.now().UnixMilli() }
+
+// coarseMs is the clock within one expire-cycle tick (100 ms at the default
+// hz), read without a system call; exact when the clock is injected.
+func (e *Engine) coarseMs() int64 {
+	if e.realClock {
+		return e.coarse.Load()
+	}
+	return e.nowMs()
+}
+
+// lruClock is the coarse clock in seconds, the unit of an entry's access time
+// (Redis's LRU clock also has a one-second resolution).
+func (e *Engine) lruClock() uint32 { return uint32(e.coarseMs() / 1000) }
 
 // expireLoop is Redis's active expire cycle: each tick samples keys with a TTL
 // in every database of every shard and deletes the expired ones, repeating on a
@@ -119,14 +177,20 @@ func (e *Engine) nowMs() int64 { return e.cfg.Now().UnixMilli() }
 // budget, so memory is reclaimed for keys that nobody reads.
 func (e *Engine) expireLoop() {
 	defer e.wg.Done()
-	t := time.NewTicker(time.Second / time.Duration(e.cfg.Hz))
+	hz := e.conf().Hz
+	t := time.NewTicker(time.Second / time.Duration(hz))
 	defer t.Stop()
 	for {
 		select {
 		case <-e.stop:
 			return
 		case <-t.C:
-			e.activeExpireCycle(time.Second / time.Duration(e.cfg.Hz) / 4)
+			e.coarse.Store(e.nowMs())
+			e.activeExpireCycle(time.Second / time.Duration(hz) / 4)
+			if n := e.conf().Hz; n != hz { // CONFIG SET hz
+				hz = n
+				t.Reset(time.Second / time.Duration(hz))
+			}
 		}
 	}
 }
@@ -146,7 +210,7 @@ func (e *Engine) activeExpireCycle(budget time.Duration) {
 				n := min(expireSample, len(d.ttl))
 				for j := 0; j < n && len(d.ttl) > 0; j++ {
 					en := d.ttl[randIntN(len(d.ttl))]
-					if en.expireAt <= now {
+					if en.expireAt < now {
 						d.remove(en)
 						sh.expired++
 						expired++

@@ -20,6 +20,17 @@ var typeNames = [...]string{"none", "string", "list", "set", "zset", "hash"}
 
 func (t valueType) String() string { return typeNames[t] }
 
+// object is what every aggregate value (hash, set, sorted set, list) stored
+// in entry.obj implements.
+type object interface {
+	// clone returns a deep copy (COPY).
+	clone() any
+	// encoding is the name OBJECT ENCODING reports: the encoding Redis would
+	// use for this value given the writes it has seen (Redis converts small
+	// encodings to big ones when a write crosses a threshold, never back).
+	encoding() string
+}
+
 // entry is one key of the keyspace. Strings live in str; aggregate types in obj.
 //
 // String values are never modified below their length once stored: APPEND

@@ -4,21 +4,19 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cachee/cachee/internal/redistest"
 )
 
 // TestAgainstRedis replays the protocol error and incomplete-input cases
-// against a real redis-server when CACHEE_REDIS_ADDR names one (e.g.
-// "127.0.0.1:7791"), checking that the expectations in this package's
-// tables are what Redis really does.
+// against a real redis-server (started by the test, see internal/redistest),
+// checking that the expectations in this package's tables are what Redis
+// really does.
 func TestAgainstRedis(t *testing.T) {
-	addr := os.Getenv("CACHEE_REDIS_ADDR")
-	if addr == "" {
-		t.Skip("CACHEE_REDIS_ADDR not set")
-	}
+	addr := redistest.Start(t)
 	// exchange sends in and collects the reply until the connection closes,
 	// nothing arrives for wait, or (expect > 0) expect bytes arrived.
 	exchange := func(in string, wait time.Duration, expect int) (reply []byte, closed bool) {

@@ -13,15 +13,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/internal/redistest"
 	"github.com/cachee/cachee/protocol"
 	"github.com/cachee/cachee/server"
 )
@@ -118,41 +116,7 @@ func StartWith(t testing.TB, o Options) *Pair {
 // address; it is stopped (by PID) when the test ends.
 func StartRedis(t testing.TB, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CACHEE_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not found and CACHEE_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not installed: differential test skipped (apt-get install redis-server)")
-	}
-	port := freePort(t)
-	argv := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--dir", t.TempDir()}, args...)
-	cmd := exec.Command(bin, argv...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start on %s", addr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func freePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return redistest.Start(t, args...)
 }
 
 // Real and Ours expose the two connections.

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os/exec"
 	"sort"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/cachee/cachee/internal/redistest"
 )
 
 // recWriter is a Writer that records RESP3 bytes the way Redis encodes them.
@@ -213,22 +214,9 @@ type redisConn struct {
 // the test ends. It skips the test when redis-server is not on PATH.
 func startRedis(t testing.TB) *redisConn {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not on PATH; skipping the comparison with real Redis")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := redistest.Start(t)
+	_, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
 	rc := &redisConn{t: t, port: port}
 	rc.conn = rc.dial()
 	t.Cleanup(func() { rc.conn.Close() })
