@@ -106,7 +106,9 @@ func (f notifyClass) String() string {
 }
 
 // notify publishes a keyspace event about key in the command's database.
-func (c *Ctx) notify(class notifyClass, event string, key []byte) { c.notifyDB(class, event, key, c.db) }
+func (c *Ctx) notify(class notifyClass, event string, key []byte) {
+	c.notifyDB(class, event, key, c.db)
+}
 
 // notifyDB publishes event about key in database db on the keyspace and
 // keyevent channels that notify-keyspace-events enables.
