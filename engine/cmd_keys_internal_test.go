@@ -95,8 +95,9 @@ func (h *harness) script(pairs ...string) {
 	}
 }
 
-// addTyped creates key holding an (empty) value of type typ in the session's
-// database, standing in for commands of other families.
+// addTyped creates key holding a value of type typ in the session's
+// database, standing in for commands of other families: a list holds the one
+// element "x"; other types are still empty placeholders.
 func (h *harness) addTyped(key string, typ valueType) {
 	h.e.ks.lockAll()
 	defer h.e.ks.unlockAll()
@@ -104,7 +105,12 @@ func (h *harness) addTyped(key string, typ valueType) {
 	if en := c.lookup([]byte(key)); en != nil {
 		c.remove(en)
 	}
-	c.add([]byte(key), typ)
+	en := c.add([]byte(key), typ)
+	if typ == typeList {
+		l := &list{}
+		l.pushBack("x")
+		en.obj = l
+	}
 }
 
 // dictCount is the number of entries in database db, expired or not (what

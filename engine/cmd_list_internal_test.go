@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Internal tests of the list family: the deque against a naive slice model,
@@ -154,4 +156,116 @@ func TestListGrowShrink(t *testing.T) {
 	c := l.clone().(*list)
 	l.set(0, "changed")
 	checkList(t, "clone is independent", c, model)
+}
+
+// TestListTTLSurvives: pushes, pops and in-place edits keep the key's TTL;
+// a list emptied and pushed again is a new key without one.
+func TestListTTLSurvives(t *testing.T) {
+	h := newHarness(t)
+	h.script(
+		"rpush l a b c d e f", ":6",
+		"pexpire l 10000", ":1",
+	)
+	for _, cmd := range []string{
+		"lpush l x", "rpush l y", "lpushx l z", "rpushx l w", "lpop l", "rpop l", "lpop l 1", "rpop l 1",
+		"lset l 0 q", "linsert l before q p", "lrem l 1 p", "ltrim l 0 -1", "lmove l l left right",
+		"rpoplpush l l", "lmpop 1 l left", "lmove l other right left",
+	} {
+		h.clock.advance(100 * time.Millisecond)
+		h.do(splitArgs(cmd)...)
+		if got := h.do("pttl", "l"); got != fmt.Sprintf(":%d", 10000-h.nowMs()+t0) {
+			t.Fatalf("after %s: pttl %s", cmd, got)
+		}
+	}
+	h.script(
+		"pttl other", ":-1",
+		"del l", ":1",
+		"rpush l a", ":1",
+		"pexpire l 1000", ":1",
+		"lpop l", "$a",
+		"exists l", ":0",
+		"rpush l b", ":1",
+		"pttl l", ":-1",
+	)
+	// An expired list is gone for every list command.
+	h.script("rpush e a b", ":2", "pexpire e 10", ":1")
+	h.clock.advance(11 * time.Millisecond)
+	h.script(
+		"llen e", ":0",
+		"lrange e 0 -1", "*[]",
+		"lpushx e x", ":0",
+		"lmove e f left left", "_",
+		"exists e f", ":0",
+	)
+}
+
+func TestListEncodingAndTypes(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("v", 10000)
+	h.script(
+		"rpush l a", ":1",
+		"object encoding l", "$quicklist",
+		"rpush l "+long, ":2",
+		"object encoding l", "$quicklist",
+		"type l", "+list",
+		"copy l c", ":1",
+		"lset c 0 changed", "+OK",
+		"lrange l 0 0", "*[$a]",
+		"lrange c 0 0", "*[$changed]",
+		"object encoding c", "$quicklist",
+	)
+	// addTyped lists are real one-element lists.
+	h.addTyped("t", typeList)
+	h.script("llen t", ":1", "lpop t", "$x", "exists t", ":0")
+}
+
+// TestListBig runs the commands that must not be quadratic on a big list and
+// checks their results against a model.
+func TestListBig(t *testing.T) {
+	h := newHarness(t)
+	const n = 100000
+	args := []string{"rpush", "l"}
+	var model []string
+	for i := 0; i < n; i++ {
+		v := strconv.Itoa(i % 10)
+		args = append(args, v)
+		model = append(model, v)
+	}
+	if got := h.do(args...); got != fmt.Sprintf(":%d", n) {
+		t.Fatalf("rpush: %s", got)
+	}
+	h.script("lindex l 54321", "$1", "lindex l -1", "$9", "lindex l -100001", "_")
+
+	h.check("lrem l 0 3", fmt.Sprintf(":%d", n/10))
+	model = slices.DeleteFunc(model, func(s string) bool { return s == "3" })
+	h.check("lrem l -5 9", ":5")
+	for k, i := 0, len(model)-1; k < 5; i-- {
+		if model[i] == "9" {
+			model = slices.Delete(model, i, i+1)
+			k++
+		}
+	}
+	seven := slices.Index(model, "7")
+	model = slices.Insert(model, seven, "new")
+	h.check("linsert l before 7 new", fmt.Sprintf(":%d", len(model)))
+	h.check("lindex l "+strconv.Itoa(seven), "$new")
+	last9 := len(model) - 1
+	for model[last9] != "9" {
+		last9--
+	}
+	h.check("lpos l 9 rank -1", fmt.Sprintf(":%d", last9))
+	h.check("ltrim l 1000 -1000", "+OK")
+	model = model[1000 : len(model)-999]
+	h.check("lrange l 0 -1", renderStrings(model))
+	h.check("lpop l 100000000", renderStrings(model))
+	h.check("exists l", ":0")
+}
+
+// renderStrings renders an array of bulk strings as render does.
+func renderStrings(s []string) string {
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = "$" + v
+	}
+	return "*[" + strings.Join(parts, ", ") + "]"
 }
