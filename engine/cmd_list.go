@@ -37,6 +37,50 @@ var (
 	popEvents  = [2]string{"lpop", "rpop"}
 )
 
+// missingReply is what a command replies for a missing key: the shared
+// object Redis passes to lookupKeyReadOrReply/lookupKeyWriteOrReply.
+type missingReply uint8
+
+const (
+	missingZero  missingReply = iota // :0
+	missingNull                      // nil
+	missingEmpty                     // an empty array
+	missingOK                        // +OK
+	missingNoKey                     // ERR no such key
+)
+
+// listOrReply looks key up for a read (counting a hit or miss) or a write
+// and returns its entry and list. When it is missing it writes the missing
+// reply, and when it holds another type WRONGTYPE, and returns nil.
+func (c *Ctx) listOrReply(key []byte, write bool, missing missingReply) (*entry, *list) {
+	var e *entry
+	if write {
+		e = c.lookupWrite(key)
+	} else {
+		e = c.lookupRead(key)
+	}
+	switch {
+	case e == nil:
+		switch missing {
+		case missingZero:
+			c.w.Int(0)
+		case missingNull:
+			c.w.Null()
+		case missingEmpty:
+			c.w.Array(0)
+		case missingOK:
+			c.w.Status("OK")
+		case missingNoKey:
+			c.w.Error(ErrNoSuchKey)
+		}
+		return nil, nil
+	case e.typ != typeList:
+		c.w.Error(ErrWrongType)
+		return nil, nil
+	}
+	return e, e.obj.(*list)
+}
+
 // LPUSH key element [element ...]
 func cmdLpush(c *Ctx) { c.pushGeneric(listHead, false) }
 
@@ -69,7 +113,7 @@ func listPush[T string | []byte](c *Ctx, key []byte, vals []T, where int, xx boo
 		return 0, ""
 	case e == nil:
 		e = c.add(key, typeList)
-		e.obj = &list{}
+		e.obj = newList()
 	case e.typ != typeList:
 		return 0, ErrWrongType
 	}
@@ -98,14 +142,25 @@ func (c *Ctx) popGeneric(where int) {
 		}
 		return
 	}
-	count, ok := parseInt(c.argv[2])
-	if !ok || count < 0 {
-		c.w.Error(ErrNotPositive)
+	count, ok := c.minArg(2, 0, ErrNotPositive)
+	if !ok {
 		return
 	}
 	if !c.listPopReply(c.argv[1], where, count, popCount) {
 		c.w.NullArray()
 	}
+}
+
+// minArg parses argument i as an integer of at least lo, replying msg for
+// anything else, a non-integer included (Redis's getRangeLongFromObjectOrReply
+// with a message).
+func (c *Ctx) minArg(i int, lo int64, msg string) (int64, bool) {
+	n, ok := parseInt(c.argv[i])
+	if !ok || n < lo {
+		c.w.Error(msg)
+		return 0, false
+	}
+	return n, true
 }
 
 // popReply is the shape of the reply listPopReply writes.
@@ -187,13 +242,8 @@ func (c *Ctx) listPopped(e *entry, key []byte, where int) {
 
 // LLEN key
 func cmdLlen(c *Ctx) {
-	e, ok := c.lookupReadType(c.argv[1], typeList)
-	switch {
-	case !ok:
-	case e == nil:
-		c.w.Int(0)
-	default:
-		c.w.Int(int64(e.obj.(*list).len()))
+	if _, l := c.listOrReply(c.argv[1], false, missingZero); l != nil {
+		c.w.Int(int64(l.len()))
 	}
 }
 
@@ -214,25 +264,24 @@ func listRange(n, start, end int64) (from, to int64, empty bool) {
 	return start, min(end, n-1), false
 }
 
+// rangeArgs parses LRANGE's and LTRIM's start and stop.
+func (c *Ctx) rangeArgs() (start, end int64, ok bool) {
+	if start, ok = c.intArg(2); ok {
+		end, ok = c.intArg(3)
+	}
+	return start, end, ok
+}
+
 // LRANGE key start stop
 func cmdLrange(c *Ctx) {
-	start, ok := c.intArg(2)
+	start, end, ok := c.rangeArgs()
 	if !ok {
 		return
 	}
-	end, ok := c.intArg(3)
-	if !ok {
+	_, l := c.listOrReply(c.argv[1], false, missingEmpty)
+	if l == nil {
 		return
 	}
-	e, ok := c.lookupReadType(c.argv[1], typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil:
-		c.w.Array(0)
-		return
-	}
-	l := e.obj.(*list)
 	from, to, empty := listRange(int64(l.len()), start, end)
 	if empty {
 		c.w.Array(0)
@@ -256,19 +305,14 @@ func listIndex(l *list, i int64) (int, bool) {
 
 // LINDEX key index
 func cmdLindex(c *Ctx) {
-	e, ok := c.lookupReadType(c.argv[1], typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil:
-		c.w.Null()
+	_, l := c.listOrReply(c.argv[1], false, missingNull)
+	if l == nil {
 		return
 	}
 	i, ok := c.intArg(2)
 	if !ok {
 		return
 	}
-	l := e.obj.(*list)
 	if pos, ok := listIndex(l, i); ok {
 		c.w.Bulk(unsafeBytes(l.at(pos)))
 	} else {
@@ -279,19 +323,14 @@ func cmdLindex(c *Ctx) {
 // LSET key index element
 func cmdLset(c *Ctx) {
 	key := c.argv[1]
-	e, ok := c.lookupWriteType(key, typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil:
-		c.w.Error(ErrNoSuchKey)
+	_, l := c.listOrReply(key, true, missingNoKey)
+	if l == nil {
 		return
 	}
 	i, ok := c.intArg(2)
 	if !ok {
 		return
 	}
-	l := e.obj.(*list)
 	pos, ok := listIndex(l, i)
 	if !ok {
 		c.w.Error(errIndexRange)
@@ -314,15 +353,10 @@ func cmdLinsert(c *Ctx) {
 		return
 	}
 	key := c.argv[1]
-	e, ok := c.lookupWriteType(key, typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil:
-		c.w.Int(0)
+	_, l := c.listOrReply(key, true, missingZero)
+	if l == nil {
 		return
 	}
-	l := e.obj.(*list)
 	i := l.index(unsafeString(c.argv[3]))
 	if i < 0 {
 		c.w.Int(-1)
@@ -343,15 +377,10 @@ func cmdLrem(c *Ctx) {
 		return
 	}
 	key := c.argv[1]
-	e, ok := c.lookupWriteType(key, typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil:
-		c.w.Int(0)
+	e, l := c.listOrReply(key, true, missingZero)
+	if l == nil {
 		return
 	}
-	l := e.obj.(*list)
 	limit := uint64(count) // |count| without overflow: LREM k -2^63 x removes all
 	if count < 0 {
 		limit = -limit
@@ -371,24 +400,15 @@ func cmdLrem(c *Ctx) {
 
 // LTRIM key start stop
 func cmdLtrim(c *Ctx) {
-	start, ok := c.intArg(2)
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(3)
+	start, end, ok := c.rangeArgs()
 	if !ok {
 		return
 	}
 	key := c.argv[1]
-	e, ok := c.lookupWriteType(key, typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil:
-		c.w.Status("OK")
+	e, l := c.listOrReply(key, true, missingOK)
+	if l == nil {
 		return
 	}
-	l := e.obj.(*list)
 	from, to, empty := listRange(int64(l.len()), start, end)
 	if empty {
 		l.removeRange(0, l.len())
@@ -408,49 +428,37 @@ func cmdLpos(c *Ctx) {
 	rank, count, maxlen := int64(1), int64(-1), int64(0) // count -1: no COUNT option
 	for j := 3; j < len(c.argv); j++ {
 		opt, more := c.argv[j], j+1 < len(c.argv)
+		ok := false
 		switch {
 		case more && eqFold(opt, "rank"):
 			j++
-			var ok bool
-			if rank, ok = c.intArg(j); !ok {
-				return
-			}
-			if rank == 0 {
+			if rank, ok = c.intArg(j); ok && rank == 0 {
 				c.w.Error(errLposRank)
-				return
+				ok = false
 			}
 		case more && eqFold(opt, "count"):
 			j++
-			var ok bool
-			if count, ok = parseInt(c.argv[j]); !ok || count < 0 {
-				c.w.Error(errLposCount)
-				return
-			}
+			count, ok = c.minArg(j, 0, errLposCount)
 		case more && eqFold(opt, "maxlen"):
 			j++
-			var ok bool
-			if maxlen, ok = parseInt(c.argv[j]); !ok || maxlen < 0 {
-				c.w.Error(errLposMaxlen)
-				return
-			}
+			maxlen, ok = c.minArg(j, 0, errLposMaxlen)
 		default:
 			c.w.Error(ErrSyntax)
+		}
+		if !ok {
 			return
 		}
 	}
-	e, ok := c.lookupReadType(c.argv[1], typeList)
-	switch {
-	case !ok:
-		return
-	case e == nil && count != -1:
-		c.w.Array(0)
-		return
-	case e == nil:
-		c.w.Null()
+	missing := missingNull
+	if count != -1 {
+		missing = missingEmpty
+	}
+	_, l := c.listOrReply(c.argv[1], false, missing)
+	if l == nil {
 		return
 	}
 	var buf [16]int
-	found := listPositions(e.obj.(*list), unsafeString(c.argv[2]), rank, count, maxlen, buf[:0])
+	found := listPositions(l, unsafeString(c.argv[2]), rank, count, maxlen, buf[:0])
 	switch {
 	case count != -1:
 		c.w.Array(len(found))
@@ -553,7 +561,7 @@ func (c *Ctx) lmoveGeneric(src, dst []byte, whereFrom, whereTo int) bool {
 	v := se.obj.(*list).pop(whereFrom)
 	if de == nil {
 		de = c.add(dst, typeList)
-		de.obj = &list{}
+		de.obj = newList()
 	}
 	de.obj.(*list).push(v, whereTo)
 	c.keyChanged(dst, notifyList, pushEvents[whereTo])
@@ -580,9 +588,8 @@ func cmdLmpop(c *Ctx) {
 // (BLMPOP's is 2) as Redis's lmpopGenericCommand: the keys, the end to pop
 // from and the count (1 without COUNT). ok is false when it replied an error.
 func (c *Ctx) lmpopArgs(numkeysIdx int) (keys [][]byte, where int, count int64, ok bool) {
-	numkeys, ok := parseInt(c.argv[numkeysIdx])
-	if !ok || numkeys < 1 {
-		c.w.Error(errNumkeys)
+	numkeys, ok := c.minArg(numkeysIdx, 1, errNumkeys)
+	if !ok {
 		return nil, 0, 0, false
 	}
 	if numkeys >= int64(len(c.argv)-numkeysIdx-1) {
@@ -600,8 +607,7 @@ func (c *Ctx) lmpopArgs(numkeysIdx int) (keys [][]byte, where int, count int64, 
 			return nil, 0, 0, false
 		}
 		j++
-		if count, ok = parseInt(c.argv[j]); !ok || count < 1 {
-			c.w.Error(errMpopCount)
+		if count, ok = c.minArg(j, 1, errMpopCount); !ok {
 			return nil, 0, 0, false
 		}
 	}

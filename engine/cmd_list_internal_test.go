@@ -43,7 +43,7 @@ func checkList(t *testing.T, step string, l *list, model []string) {
 
 func TestListDequeModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	l := &list{}
+	l := newList()
 	var model []string
 	val := func() string { return strconv.Itoa(rng.IntN(8)) } // few values: LREM/index find matches
 	for step := 0; step < 20000; step++ {

@@ -24,6 +24,17 @@ const (
 // listMinCap is the capacity of a list's first buffer.
 const listMinCap = 4
 
+// newList returns an empty list whose first buffer is allocated with it, so
+// creating a list key costs one allocation, not two.
+func newList() *list {
+	p := new(struct {
+		l     list
+		first [listMinCap]string
+	})
+	p.l.buf = p.first[:]
+	return &p.l
+}
+
 func (l *list) len() int { return l.n }
 
 // slot maps element i (0 <= i < n) to its index in buf.
