@@ -8,12 +8,18 @@ package engine
 // withKey runs fn with the shard of key locked, as the dispatcher would for a
 // single-key command, and counts the call as a command of the session.
 func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
-	sh := &e.ks.shards[e.ks.shardOf(e.ks.hash(key))]
-	c := &s.ctx
+	i := e.ks.shardOf(e.ks.hash(key))
+	c := s.pushCtx()
 	*c = Ctx{e: e, s: s, db: s.DB()}
-	sh.mu.Lock()
+	e.ks.shards[i].mu.Lock()
 	fn(c)
-	sh.mu.Unlock()
+	if len(s.ready) > 0 {
+		s.locks = append(s.locks[:0], i)
+		e.unlockShards(s, s.locks)
+	} else {
+		e.ks.shards[i].mu.Unlock()
+	}
+	s.popCtx()
 	s.cmds.Add(1)
 	s.last.Store(e.coarseMs())
 }
@@ -43,7 +49,10 @@ func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) 
 // Set is SET key value with an optional absolute expiry in unix ms (0: none),
 // the data operation of the SET handler without options.
 func (e *Engine) Set(s *Session, key, val string, expireAt int64) {
-	e.withKey(s, unsafeBytes(key), func(c *Ctx) { c.setString(unsafeBytes(key), unsafeBytes(val), expireAt, false) })
+	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
+		c.storeString(unsafeBytes(key), unsafeBytes(val), expireAt, false)
+		c.notify(notifyString, "set", unsafeBytes(key))
+	})
 }
 
 // NowMs is the engine clock in unix milliseconds.

@@ -81,7 +81,9 @@ func (c *Capture) add(r Reply) *Reply {
 }
 
 func (c *Capture) aggregate(k Kind, n int) {
-	slot := c.add(Reply{Kind: k, Elems: make([]Reply, 0, n)})
+	// The declared length is not trusted for the allocation: a command may
+	// announce a huge reply (HRANDFIELD k -1e12) that Redis would stream.
+	slot := c.add(Reply{Kind: k, Elems: make([]Reply, 0, min(n, 1024))})
 	if n > 0 {
 		c.frames = append(c.frames, frame{r: slot, left: n})
 	}
@@ -105,8 +107,8 @@ func (c *Capture) BulkString(s string) { c.add(Reply{Kind: KindBulk, Str: s}) }
 // Null implements ReplyWriter.
 func (c *Capture) Null() { c.add(Reply{Kind: KindNull}) }
 
-// NullArray implements ReplyWriter.
-func (c *Capture) NullArray() { c.add(Reply{Kind: KindNull}) }
+// NullArray implements ReplyWriter; Int 1 tells it from Null, for replay.
+func (c *Capture) NullArray() { c.add(Reply{Kind: KindNull, Int: 1}) }
 
 // Array implements ReplyWriter.
 func (c *Capture) Array(n int) { c.aggregate(KindArray, n) }
@@ -136,6 +138,47 @@ func (c *Capture) Bool(b bool) {
 
 // Verbatim implements ReplyWriter.
 func (c *Capture) Verbatim(format, s string) { c.add(Reply{Kind: KindVerbatim, Str: s}) }
+
+// WriteReply writes a captured reply to w, as the command wrote it.
+func WriteReply(w ReplyWriter, r *Reply) {
+	switch r.Kind {
+	case KindStatus:
+		w.Status(r.Str)
+	case KindError:
+		w.Error(r.Str)
+	case KindInt:
+		w.Int(r.Int)
+	case KindBulk:
+		w.BulkString(r.Str)
+	case KindNull:
+		if r.Int == 1 {
+			w.NullArray()
+		} else {
+			w.Null()
+		}
+	case KindDouble:
+		w.Double(r.Float)
+	case KindBool:
+		w.Bool(r.Int != 0)
+	case KindVerbatim:
+		w.Verbatim("txt", r.Str)
+	default:
+		n := len(r.Elems)
+		switch r.Kind {
+		case KindArray:
+			w.Array(n)
+		case KindMap:
+			w.Map(n / 2)
+		case KindSet:
+			w.Set(n)
+		case KindPush:
+			w.Push(n)
+		}
+		for i := range r.Elems {
+			WriteReply(w, &r.Elems[i])
+		}
+	}
+}
 
 // unsafeString views b as a string without copying. Only for bytes that are
 // never modified afterwards (stored string values: see entry).

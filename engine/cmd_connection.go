@@ -12,11 +12,11 @@ import (
 const RedisVersion = "7.0.15"
 
 var connectionCommands = []cmdDef{
-	{name: "ping", handler: cmdPing},
+	{name: "ping", handler: cmdPing, opts: subscribedOK},
 	{name: "echo", handler: cmdEcho},
 	{name: "select", handler: cmdSelect},
-	{name: "quit", handler: cmdQuit},
-	{name: "reset", handler: cmdReset},
+	{name: "quit", handler: cmdQuit, opts: txControl | subscribedOK},
+	{name: "reset", handler: cmdReset, opts: txControl | subscribedOK},
 	{name: "hello", handler: cmdHello},
 	{name: "auth", handler: cmdAuth},
 	{name: "client|id", handler: cmdClientID},
@@ -32,13 +32,25 @@ var connectionCommands = []cmdDef{
 
 // PING [message]
 func cmdPing(c *Ctx) {
-	switch len(c.argv) {
-	case 1:
-		c.w.Status("PONG")
-	case 2:
-		c.w.Bulk(c.argv[1])
-	default:
+	if len(c.argv) > 2 {
 		c.w.Error(errWrongArgs(c.cmd.Name))
+		return
+	}
+	if c.s.subscribed() && c.s.Proto() == 2 {
+		// Subscribed mode: the reply is framed like a message.
+		c.w.Array(2)
+		c.w.BulkString("pong")
+		if len(c.argv) > 1 {
+			c.w.Bulk(c.argv[1])
+		} else {
+			c.w.BulkString("")
+		}
+		return
+	}
+	if len(c.argv) == 1 {
+		c.w.Status("PONG")
+	} else {
+		c.w.Bulk(c.argv[1])
 	}
 }
 
@@ -77,6 +89,8 @@ func cmdReset(c *Ctx) {
 	if s.replyMode == replyOff {
 		c.w = unwrapDiscard(c.w)
 	}
+	s.discardTransaction()
+	s.unsubscribeAll(nil)
 	s.SetDB(0)
 	s.proto.Store(2)
 	setWriterProto(c.w, 2)
@@ -326,7 +340,7 @@ func (e *Engine) clientLine(s, self *Session) string {
 	s.mu.Unlock()
 	cmd := "NULL"
 	if s == self {
-		cmd = self.ctx.cmd.Name
+		cmd = self.ctxs[self.depth-1].cmd.Name
 	} else if lc := s.lastCmd.Load(); lc != nil {
 		cmd = lc.Name
 	}
@@ -455,13 +469,11 @@ func (c *Ctx) killMatching(match func(*Session) bool) int {
 // at once, as Redis frees it synchronously; the caller itself is closed after
 // this command's reply.
 func (c *Ctx) kill(s *Session) {
-	s.killed.Store(true)
-	if s != c.s {
-		c.e.clients.remove(s)
-		if s.info.Kill != nil {
-			s.info.Kill()
-		}
+	if s == c.s {
+		s.killed.Store(true)
+		return
 	}
+	s.kill()
 }
 
 // onOff parses CLIENT's ON|OFF argument, replying a syntax error otherwise.

@@ -42,6 +42,7 @@ func cmdDel(c *Ctx) {
 	for _, k := range c.argv[1:] {
 		if e := c.lookup(k); e != nil {
 			c.remove(e)
+			c.keyChanged(k, notifyGeneric, "del")
 			n++
 		}
 	}
@@ -118,6 +119,10 @@ func (c *Ctx) rename(nx bool) {
 			c.remove(old)
 		}
 		c.moveEntry(e, dst, c.db, c.db, e.obj, true)
+		c.signalModified(src)
+		c.signalModified(dst)
+		c.notify(notifyGeneric, "rename_from", src)
+		c.notify(notifyGeneric, "rename_to", dst)
 	}
 	if nx {
 		c.w.Int(1)
@@ -203,6 +208,8 @@ func cmdCopy(c *Ctx) {
 		c.removeDB(old, dstDB)
 	}
 	c.moveEntry(e, dst, c.db, dstDB, cloneValue(e.obj), false)
+	c.signalModifiedDB(dst, dstDB)
+	c.notifyDB(notifyGeneric, "copy_to", dst, dstDB)
 	c.w.Int(1)
 }
 
@@ -228,7 +235,12 @@ func cmdMove(c *Ctx) {
 		c.w.Int(0)
 		return
 	}
-	c.moveEntry(e, c.argv[1], c.db, dstDB, e.obj, true)
+	key := c.argv[1]
+	c.moveEntry(e, key, c.db, dstDB, e.obj, true)
+	c.signalModified(key)
+	c.signalModifiedDB(key, dstDB)
+	c.notify(notifyGeneric, "move_from", key)
+	c.notifyDB(notifyGeneric, "move_to", key, dstDB)
 	c.w.Int(1)
 }
 
@@ -297,8 +309,10 @@ func (c *Ctx) expireGeneric(base, unit int64) {
 	}
 	if when <= c.nowMs() {
 		c.remove(e)
+		c.keyChanged(c.argv[1], notifyGeneric, "del")
 	} else {
 		c.setExpire(e, when)
+		c.keyChanged(c.argv[1], notifyGeneric, "expire")
 	}
 	c.w.Int(1)
 }
@@ -344,6 +358,7 @@ func cmdPersist(c *Ctx) {
 		return
 	}
 	c.setExpire(e, 0)
+	c.keyChanged(c.argv[1], notifyGeneric, "persist")
 	c.w.Int(1)
 }
 
@@ -407,6 +422,7 @@ func cmdFlushdb(c *Ctx) {
 	if !c.flushMode() {
 		return
 	}
+	c.e.touchAllWatchedInDB(c.db, -1)
 	for i := range c.e.ks.shards {
 		c.e.ks.shards[i].dbs[c.db] = dict{}
 	}
@@ -417,6 +433,9 @@ func cmdFlushdb(c *Ctx) {
 func cmdFlushall(c *Ctx) {
 	if !c.flushMode() {
 		return
+	}
+	for db := range c.e.ks.shards[0].dbs {
+		c.e.touchAllWatchedInDB(db, -1)
 	}
 	for i := range c.e.ks.shards {
 		clear(c.e.ks.shards[i].dbs)
@@ -434,10 +453,15 @@ func cmdSwapdb(c *Ctx) {
 	if !ok {
 		return
 	}
+	c.e.touchAllWatchedInDB(a, b)
+	c.e.touchAllWatchedInDB(b, a)
 	for i := range c.e.ks.shards {
 		dbs := c.e.ks.shards[i].dbs
 		dbs[a], dbs[b] = dbs[b], dbs[a]
 	}
+	// Clients blocked on a key of either database may now find it.
+	c.signalReadyInDB(a)
+	c.signalReadyInDB(b)
 	c.w.Status("OK")
 }
 

@@ -18,6 +18,11 @@ var listCommands = []cmdDef{
 	{name: "lmove", handler: cmdLmove},
 	{name: "rpoplpush", handler: cmdRpoplpush},
 	{name: "lmpop", handler: cmdLmpop},
+	{name: "blpop", handler: cmdBlpop},
+	{name: "brpop", handler: cmdBrpop},
+	{name: "blmove", handler: cmdBlmove},
+	{name: "brpoplpush", handler: cmdBrpoplpush},
+	{name: "blmpop", handler: cmdBlmpop},
 }
 
 // Errors only the list commands reply. errNumkeys and errMpopCount are
@@ -613,3 +618,74 @@ func (c *Ctx) lmpopArgs(numkeysIdx int) (keys [][]byte, where int, count int64, 
 	}
 	return c.argv[numkeysIdx+1 : whereIdx], where, max(count, 1), true
 }
+
+// BLPOP key [key ...] timeout
+func cmdBlpop(c *Ctx) {
+	c.blockingPop(c.argv[1:len(c.argv)-1], listHead, len(c.argv)-1, 1, popOneWithKey)
+}
+
+// BRPOP key [key ...] timeout
+func cmdBrpop(c *Ctx) {
+	c.blockingPop(c.argv[1:len(c.argv)-1], listTail, len(c.argv)-1, 1, popOneWithKey)
+}
+
+// BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+func cmdBlmpop(c *Ctx) {
+	keys, where, count, ok := c.lmpopArgs(2)
+	if ok {
+		c.blockingPop(keys, where, 1, count, popCountWithKey)
+	}
+}
+
+// blockingPop is Redis's blockingPopGenericCommand: pop from the first
+// non-empty list among keys, or block on all of them until one is pushed.
+func (c *Ctx) blockingPop(keys [][]byte, where, timeoutIdx int, count int64, reply popReply) {
+	timeout, ok := c.timeoutArg(timeoutIdx)
+	if !ok {
+		return
+	}
+	for _, k := range keys {
+		if c.listPopReply(k, where, count, reply) {
+			return
+		}
+	}
+	if c.noBlock() {
+		c.w.NullArray()
+		return
+	}
+	c.block(keys, timeout, typeList, nil, func(c *Ctx, key []byte) bool {
+		return c.listPopReply(key, where, count, reply)
+	}, writeNullArray)
+}
+
+// BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout
+func cmdBlmove(c *Ctx) {
+	from, ok := c.listWhere(3)
+	if !ok {
+		return
+	}
+	to, ok := c.listWhere(4)
+	if ok {
+		c.blockingMove(from, to, 5)
+	}
+}
+
+// BRPOPLPUSH source destination timeout
+func cmdBrpoplpush(c *Ctx) { c.blockingMove(listTail, listHead, 3) }
+
+func (c *Ctx) blockingMove(from, to, timeoutIdx int) {
+	timeout, ok := c.timeoutArg(timeoutIdx)
+	if !ok || c.lmoveGeneric(c.argv[1], c.argv[2], from, to) {
+		return
+	}
+	if c.noBlock() {
+		c.w.Null()
+		return
+	}
+	dst := append([]byte(nil), c.argv[2]...)
+	c.block(c.argv[1:2], timeout, typeList, [][]byte{dst}, func(c *Ctx, key []byte) bool {
+		return c.lmoveGeneric(key, dst, from, to)
+	}, writeNullArray)
+}
+
+func writeNullArray(w ReplyWriter) { w.NullArray() }

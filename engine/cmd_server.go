@@ -475,11 +475,62 @@ var configParams = []configParam{
 			c.notify, c.NotifyKeyspaceEvents = f, f.String()
 			return ""
 		}},
+	{name: "client-output-buffer-limit", get: formatBufferLimits, set: setBufferLimits},
 	sizeParam("hash-max-listpack-entries", "hash-max-ziplist-entries", func(c *Config) *int { return &c.HashMaxListpackEntries }),
 	sizeParam("hash-max-listpack-value", "hash-max-ziplist-value", func(c *Config) *int { return &c.HashMaxListpackValue }),
 	sizeParam("set-max-intset-entries", "", func(c *Config) *int { return &c.SetMaxIntsetEntries }),
 	sizeParam("zset-max-listpack-entries", "zset-max-ziplist-entries", func(c *Config) *int { return &c.ZSetMaxListpackEntries }),
 	sizeParam("zset-max-listpack-value", "zset-max-ziplist-value", func(c *Config) *int { return &c.ZSetMaxListpackValue }),
+}
+
+// bufferClassNames are client-output-buffer-limit's class names as CONFIG
+// GET prints them; CONFIG SET also accepts "replica".
+var bufferClassNames = [3]string{"normal", "slave", "pubsub"}
+
+func formatBufferLimits(c *Config) string {
+	var b []byte
+	for i, l := range c.OutputBufferLimits {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, bufferClassNames[i]...)
+		for _, n := range [3]int64{l.Hard, l.Soft, l.SoftSeconds} {
+			b = strconv.AppendInt(append(b, ' '), n, 10)
+		}
+	}
+	return string(b)
+}
+
+// setBufferLimits applies "class hard soft seconds" groups, all or none, as
+// Redis's updateClientOutputBufferLimit.
+func setBufferLimits(c *Config, v string) string {
+	f := strings.Fields(v)
+	if len(f)%4 != 0 {
+		return "Wrong number of arguments in buffer limit configuration."
+	}
+	next := c.OutputBufferLimits
+	for j := 0; j < len(f); j += 4 {
+		class := -1
+		switch strings.ToLower(f[j]) {
+		case "normal":
+			class = ClientNormal
+		case "slave", "replica":
+			class = ClientReplica
+		case "pubsub":
+			class = ClientPubSub
+		default:
+			return "Invalid client class specified in buffer limit configuration."
+		}
+		hard, ok1 := parseMemtoull(f[j+1])
+		soft, ok2 := parseMemtoull(f[j+2])
+		secs, ok3 := parseInt([]byte(f[j+3]))
+		if !ok1 || !ok2 || !ok3 || secs < 0 {
+			return "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+		}
+		next[class] = BufferLimit{Hard: int64(hard), Soft: int64(soft), SoftSeconds: secs}
+	}
+	c.OutputBufferLimits = next
+	return ""
 }
 
 // sizeParam is an encoding threshold (Redis's size_t configs: 0..LONG_MAX),

@@ -177,6 +177,10 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 		return
 	}
 	c.storeString(key, val, at, f&setKeepTTL != 0)
+	c.notify(notifyString, "set", key)
+	if expire != 0 {
+		c.notify(notifyGeneric, "expire", key)
+	}
 	switch {
 	case f&setGet != 0:
 	case intReply:
@@ -187,10 +191,12 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 }
 
 // storeString is setString for the string commands: Redis stores a new value
-// object, whose access time (OBJECT IDLETIME) is now.
+// object, whose access time (OBJECT IDLETIME) is now, and signals the key
+// modified (its setKey does; the caller publishes the event).
 func (c *Ctx) storeString(key, val []byte, expireAt int64, keepTTL bool) *entry {
 	e := c.setString(key, val, expireAt, keepTTL)
 	e.access = c.e.lruClock()
+	c.signalModified(key)
 	return e
 }
 
@@ -217,6 +223,7 @@ func cmdGetdel(c *Ctx) {
 	default:
 		c.w.Bulk(e.str)
 		c.remove(e)
+		c.keyChanged(c.argv[1], notifyGeneric, "del")
 	}
 }
 
@@ -242,13 +249,17 @@ func cmdGetex(c *Ctx) {
 		}
 	}
 	c.w.Bulk(e.str)
+	key := c.argv[1]
 	switch {
 	case f&(setEXAT|setPXAT) != 0 && at <= c.nowMs():
 		c.remove(e)
+		c.keyChanged(key, notifyGeneric, "del")
 	case expire != 0:
 		c.setExpire(e, at)
-	case f&setPersist != 0:
+		c.keyChanged(key, notifyGeneric, "expire")
+	case f&setPersist != 0 && e.expireAt != 0:
 		c.setExpire(e, 0)
+		c.keyChanged(key, notifyGeneric, "persist")
 	}
 }
 
@@ -272,6 +283,7 @@ func cmdMset(c *Ctx) {
 	}
 	for i := 1; i < len(c.argv); i += 2 {
 		c.storeString(c.argv[i], c.argv[i+1], 0, false)
+		c.notify(notifyString, "set", c.argv[i])
 	}
 	c.w.Status("OK")
 }
@@ -290,6 +302,7 @@ func cmdMsetnx(c *Ctx) {
 	}
 	for i := 1; i < len(c.argv); i += 2 {
 		c.storeString(c.argv[i], c.argv[i+1], 0, false)
+		c.notify(notifyString, "set", c.argv[i])
 	}
 	c.w.Int(1)
 }
@@ -310,6 +323,7 @@ func cmdAppend(c *Ctx) {
 	e := c.lookupWrite(key)
 	if e == nil {
 		c.storeString(key, val, 0, false)
+		c.notify(notifyString, "append", key)
 		c.w.Int(int64(len(val)))
 		return
 	}
@@ -323,6 +337,7 @@ func cmdAppend(c *Ctx) {
 	// Appending past the old length never changes bytes a reader may hold.
 	e.str = append(e.str, val...)
 	e.raw = true
+	c.keyChanged(key, notifyString, "append")
 	c.w.Int(int64(len(e.str)))
 }
 
@@ -399,6 +414,7 @@ func (c *Ctx) incrByOp(key []byte, by int64) (int64, string) {
 	}
 	e.str = strconv.AppendInt(make([]byte, 0, 20), n, 10)
 	e.raw, e.obj = false, nil
+	c.keyChanged(key, notifyString, "incrby")
 	return n, ""
 }
 
@@ -431,6 +447,7 @@ func cmdIncrbyfloat(c *Ctx) {
 	// Redis stores the result with createStringObject, never as an integer
 	// object: OBJECT ENCODING says embstr even for "3".
 	e.str, e.raw, e.obj = formatLongDouble(sum), false, strEmbstr
+	c.keyChanged(key, notifyString, "incrbyfloat")
 	c.w.Bulk(e.str)
 }
 
@@ -515,6 +532,7 @@ func cmdSetrange(c *Ctx) {
 	copy(buf, old)
 	copy(buf[off:], val)
 	e.str, e.raw = buf, true
+	c.keyChanged(key, notifyString, "setrange")
 	c.w.Int(n)
 }
 

@@ -18,11 +18,22 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 	sh, d := c.slot(h, db)
 	e := d.find(h, key)
 	if e != nil && c.expired(e) {
-		d.remove(e)
-		sh.expired++
+		c.e.expireEntry(c.s, sh, d, e, db)
 		return nil
 	}
 	return e
+}
+
+// expireEntry deletes en, whose TTL has passed, from database db of shard sh
+// (locked), as Redis's deleteExpiredKeyAndPropagate: counted in INFO, an
+// "expired" event, and WATCHers signalled. self is the session whose command
+// found it (nil for the active expire cycle).
+func (e *Engine) expireEntry(self *Session, sh *shard, d *dict, en *entry, db int) {
+	d.remove(en)
+	sh.expired++
+	key := unsafeBytes(en.key)
+	e.notifyDB(self, notifyExpired, "expired", key, db)
+	e.touchWatched(key, db)
 }
 
 // expired reports whether e's TTL has passed. As Redis's keyIsExpired, a key
@@ -63,6 +74,9 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 	e := &entry{key: string(key), hash: h, ttlIdx: -1, typ: typ, access: c.e.lruClock()}
 	d.insert(e)
 	c.notifyDB(notifyNew, "new", key, db)
+	if typ == typeList || typ == typeZSet {
+		c.signalReady(key, db)
+	}
 	return e
 }
 
@@ -173,8 +187,7 @@ func (c *Ctx) randomEntry(db int) *entry {
 			}
 			e := d.random()
 			if c.expired(e) {
-				d.remove(e)
-				c.e.ks.shards[i].expired++
+				c.e.expireEntry(c.s, &c.e.ks.shards[i], d, e, db)
 				break // sample again: the count changed
 			}
 			return e

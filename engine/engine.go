@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,30 @@ type Config struct {
 	SetMaxIntsetEntries    int // set-max-intset-entries (512)
 	ZSetMaxListpackEntries int // zset-max-listpack-entries (128)
 	ZSetMaxListpackValue   int // zset-max-listpack-value (64)
+
+	// OutputBufferLimits is client-output-buffer-limit per client class; the
+	// zero value takes Redis's defaults (normal unlimited, replica 256mb
+	// 64mb 60, pubsub 32mb 8mb 60). A subscriber whose pending messages pass
+	// the hard limit, or stay over the soft one for SoftSeconds, is
+	// disconnected, so a slow reader cannot stall publishers or grow memory.
+	OutputBufferLimits [3]BufferLimit
+
+	// Logger receives warnings (clients disconnected for their limits,
+	// contained panics); nil discards them.
+	Logger *slog.Logger
+}
+
+// Client classes of client-output-buffer-limit, in Redis's order.
+const (
+	ClientNormal = iota
+	ClientReplica
+	ClientPubSub
+)
+
+// BufferLimit is one class of client-output-buffer-limit; zero disables a limit.
+type BufferLimit struct {
+	Hard, Soft  int64 // bytes
+	SoftSeconds int64
 }
 
 func (c *Config) setDefaults() {
@@ -83,6 +108,12 @@ func (c *Config) setDefaults() {
 			*d.v = d.def
 		}
 	}
+	if c.OutputBufferLimits == [3]BufferLimit{} {
+		c.OutputBufferLimits = [3]BufferLimit{{}, {256 << 20, 64 << 20, 60}, {32 << 20, 8 << 20, 60}}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 	f, ok := parseNotifyClasses(c.NotifyKeyspaceEvents)
 	if !ok {
 		panic("cachee: notify-keyspace-events " + c.NotifyKeyspaceEvents + ": " + errNotifyClass)
@@ -105,6 +136,9 @@ type Engine struct {
 	started  time.Time
 	runID    string
 	clients  clientRegistry
+	pubsub   pubsub
+	watching atomic.Int64 // WATCHed keys over all sessions (multi.go)
+	blocking blocking     // clients waiting in blocking commands (blocking.go)
 	stats    stats
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -136,6 +170,8 @@ func New(cfg Config) *Engine {
 	e.coarse.Store(e.nowMs())
 	e.table = newTable()
 	e.clients.init()
+	e.pubsub.init()
+	e.blocking.init()
 	e.wg.Add(1)
 	go e.expireLoop()
 	return e
@@ -149,6 +185,9 @@ func (e *Engine) Close() {
 
 // Config returns a copy of the current settings.
 func (e *Engine) Config() Config { return *e.cfg.Load() }
+
+// log is the engine's logger.
+func (e *Engine) log() *slog.Logger { return e.conf().Logger }
 
 // conf is the current settings snapshot; callers must not modify it.
 func (e *Engine) conf() *Config { return e.cfg.Load() }
@@ -211,8 +250,7 @@ func (e *Engine) activeExpireCycle(budget time.Duration) {
 				for j := 0; j < n && len(d.ttl) > 0; j++ {
 					en := d.ttl[randIntN(len(d.ttl))]
 					if en.expireAt < now {
-						d.remove(en)
-						sh.expired++
+						e.expireEntry(nil, sh, d, en, db)
 						expired++
 					}
 				}

@@ -15,6 +15,9 @@ type Ctx struct {
 	cmd  *Command
 	db   int
 	now  int64 // unix ms, read on first use by nowMs and then fixed for the command
+	// serving is set while a waiter's pop runs on behalf of another
+	// session's command (blocking.go): that session holds the locks.
+	serving *Session
 }
 
 // nowMs is the command's time in unix ms: read from the clock the first time a
@@ -31,6 +34,10 @@ func (c *Ctx) nowMs() int64 {
 // Exec runs one command for session s and writes its reply to w. It is the
 // single entry point for every caller: socket clients, the in-process client
 // and scripts. argv[0] is the command name; argv is not retained.
+//
+// A blocking command (BLPOP...) that finds nothing to pop makes Exec wait,
+// in the caller's goroutine, until it is served, times out or is cancelled
+// (see blocking.go).
 func (e *Engine) Exec(s *Session, argv [][]byte, w ReplyWriter) {
 	if len(argv) == 0 {
 		return
@@ -43,74 +50,146 @@ func (e *Engine) Exec(s *Session, argv [][]byte, w ReplyWriter) {
 		s.replyMode = replySkip
 		w = discard{w}
 	}
+	s.out = w
 	e.dispatch(s, argv, w)
+	if s.blocked != nil {
+		e.waitBlocked(s, argv, w)
+	}
+	s.out = nil
 	if s.replyMode == replySkip {
 		s.replyMode = replyOn
 	}
 }
 
+// dispatch makes Redis's processCommand checks in its order, then queues the
+// command (inside MULTI) or runs it with its shards locked.
 func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 	cmd := e.table.Lookup(argv[0])
 	if cmd == nil {
-		w.Error(errUnknownCommand(argv))
+		e.reject(s, nil, w, errUnknownCommand(argv))
 		return
 	}
 	if cmd.subs != nil && len(argv) >= 2 {
 		sub := lookupIn(cmd.subs, argv[1])
 		if sub == nil {
-			w.Error(errUnknownSubcommand(argv[1], string(argv[0])))
+			e.reject(s, nil, w, errUnknownSubcommand(argv[1], string(argv[0])))
 			return
 		}
 		cmd = sub
 	}
-	if a := cmd.Spec.Arity; (a > 0 && len(argv) != a) || len(argv) < -a {
-		w.Error(errWrongArgs(cmd.Name))
+	switch {
+	case !cmd.arityOK(len(argv)):
+		e.reject(s, cmd, w, errWrongArgs(cmd.Name))
+		return
+	case !s.authed && !cmd.Spec.Has(cmdspec.NoAuth):
+		e.reject(s, cmd, w, ErrNoAuth)
+		return
+	case s.multi != nil && cmd.Spec.Has(cmdspec.NoMulti):
+		e.reject(s, cmd, w, errNoMulti)
+		return
+	case s.Proto() == 2 && s.subscribed() && cmd.opts&subscribedOK == 0:
+		e.reject(s, cmd, w, "ERR Can't execute '"+cmd.Name+
+			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	case s.multi != nil && cmd.opts&txControl == 0:
+		s.queueCommand(cmd, argv)
+		w.Status("QUEUED")
 		return
 	}
-	if !s.authed && !cmd.Spec.Has(cmdspec.NoAuth) {
-		w.Error(ErrNoAuth)
-		return
+	locks := e.lockSet(s, cmd, argv)
+	e.lockShards(locks)
+	e.call(s, cmd, argv, w)
+	e.unlockShards(s, locks)
+}
+
+// reject answers a command the dispatcher refuses. Inside MULTI the refusal
+// aborts the transaction; a refused EXEC answers EXECABORT.
+func (e *Engine) reject(s *Session, cmd *Command, w ReplyWriter, msg string) {
+	s.flagTransaction()
+	if cmd != nil && cmd.opts&isExec != 0 && s.multi != nil {
+		msg = execAbort(msg)
+		s.discardTransaction()
 	}
-	c := &s.ctx
+	w.Error(msg)
+}
+
+// arityOK applies Redis's arity convention: n exactly, or at least -n.
+func (c *Command) arityOK(argc int) bool {
+	a := c.Spec.Arity
+	return (a <= 0 || argc == a) && argc >= -a
+}
+
+// call runs cmd's handler with its shards already locked: the last step of
+// dispatch, and how EXEC and scripts run the commands they contain.
+func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter) {
+	c := s.pushCtx()
 	*c = Ctx{e: e, s: s, argv: argv, w: w, cmd: cmd, db: s.DB()}
-	e.lock(s, cmd, argv)
 	cmd.handler(c)
-	e.unlock(s)
+	c.argv, c.w = nil, nil
+	s.popCtx()
 	s.cmds.Add(1)
 	s.last.Store(e.coarseMs())
 	s.lastCmd.Store(cmd)
-	c.argv, c.w = nil, nil
 }
 
-// lock takes the shards of the command's keys in index order (the global
-// lock order, so two commands never deadlock), or every shard for commands
-// that span the keyspace or whose keys cannot be found.
-func (e *Engine) lock(s *Session, cmd *Command, argv [][]byte) {
-	s.locks = s.locks[:0]
-	if cmd.opts&lockAll == 0 {
-		pos, err := cmd.Spec.KeyPositions(argv, s.keyPos[:0])
-		s.keyPos = pos[:0]
-		if err == nil {
-			for _, p := range pos {
-				s.locks = insertSorted(s.locks, e.ks.shardOf(e.ks.hash(argv[p])))
-			}
-			for _, i := range s.locks {
-				e.ks.shards[i].mu.Lock()
-			}
-			return
-		}
+// pushCtx returns the session's Ctx for a command starting at the current
+// nesting depth (EXEC and scripts run commands inside a command), so handlers
+// get a Ctx without an allocation per command.
+func (s *Session) pushCtx() *Ctx {
+	if s.depth == len(s.ctxs) {
+		s.ctxs = append(s.ctxs, new(Ctx))
 	}
-	s.locks = append(s.locks, -1)
-	e.ks.lockAll()
+	c := s.ctxs[s.depth]
+	s.depth++
+	return c
 }
 
-func (e *Engine) unlock(s *Session) {
-	if len(s.locks) == 1 && s.locks[0] == -1 {
+func (s *Session) popCtx() { s.depth-- }
+
+// lockSet is the shards cmd must lock, in index order (the global lock order,
+// so two commands never deadlock): those of its keys, none for a command
+// without keys, or nil meaning every shard, for commands that span the
+// keyspace or whose keys cannot be found.
+func (e *Engine) lockSet(s *Session, cmd *Command, argv [][]byte) []int {
+	if cmd.opts&lockAll != 0 {
+		return nil
+	}
+	pos, err := cmd.Spec.KeyPositions(argv, s.keyPos[:0])
+	s.keyPos = pos[:0]
+	if err != nil {
+		return nil
+	}
+	locks := s.locks[:0]
+	for _, p := range pos {
+		locks = insertSorted(locks, e.ks.shardOf(e.ks.hash(argv[p])))
+	}
+	s.locks = locks
+	return locks
+}
+
+// lockShards locks a lock set (nil: every shard) in index order.
+func (e *Engine) lockShards(locks []int) {
+	if locks == nil {
+		e.ks.lockAll()
+		return
+	}
+	for _, i := range locks {
+		e.ks.shards[i].mu.Lock()
+	}
+}
+
+// unlockShards releases a lock set, first serving the clients blocked on keys
+// the command made ready, while the keys are still locked (see blocking.go).
+func (e *Engine) unlockShards(s *Session, locks []int) {
+	if len(s.ready) > 0 {
+		e.serveReady(s, locks)
+	}
+	if locks == nil {
 		e.ks.unlockAll()
 		return
 	}
-	for i := len(s.locks) - 1; i >= 0; i-- {
-		e.ks.shards[s.locks[i]].mu.Unlock()
+	for i := len(locks) - 1; i >= 0; i-- {
+		e.ks.shards[locks[i]].mu.Unlock()
 	}
 }
 

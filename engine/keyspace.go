@@ -56,6 +56,7 @@ type shard struct {
 	dbs []dict
 	// counters maintained under mu and summed by INFO
 	hits, misses, expired int64
+	watch                 watchers // WATCHed keys of this shard (multi.go)
 	_                     [64]byte // keep neighbouring shards' locks off one cache line
 }
 

@@ -113,10 +113,12 @@ func (c *Ctx) notify(class notifyClass, event string, key []byte) {
 // notifyDB publishes event about key in database db on the keyspace and
 // keyevent channels that notify-keyspace-events enables.
 func (c *Ctx) notifyDB(class notifyClass, event string, key []byte, db int) {
-	c.e.notifyDB(class, event, key, db)
+	c.e.notifyDB(c.s, class, event, key, db)
 }
 
-func (e *Engine) notifyDB(class notifyClass, event string, key []byte, db int) {
+// notifyDB publishes an event; self is the session whose command caused it
+// (nil for the expire cycle and eviction).
+func (e *Engine) notifyDB(self *Session, class notifyClass, event string, key []byte, db int) {
 	f := e.conf().notify
 	if f&class == 0 || f&(notifyKeyspace|notifyKeyevent) == 0 {
 		return
@@ -125,12 +127,12 @@ func (e *Engine) notifyDB(class notifyClass, event string, key []byte, db int) {
 	if f&notifyKeyspace != 0 {
 		ch := make([]byte, 0, 16+len(dbs)+len(key))
 		ch = append(append(append(append(ch, "__keyspace@"...), dbs...), "__:"...), key...)
-		e.publish(ch, []byte(event))
+		e.publish(self, subChannel, ch, unsafeBytes(event))
 	}
 	if f&notifyKeyevent != 0 {
 		ch := make([]byte, 0, 16+len(dbs)+len(event))
 		ch = append(append(append(append(ch, "__keyevent@"...), dbs...), "__:"...), event...)
-		e.publish(ch, key)
+		e.publish(self, subChannel, ch, key)
 	}
 }
 

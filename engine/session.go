@@ -35,7 +35,30 @@ type Session struct {
 	closing   bool // QUIT: the server closes after flushing
 	killed    atomic.Bool
 
-	ctx    Ctx
+	// out is the writer of the command Exec is running, for messages
+	// published to the session by its own command (Redis writes them into
+	// the client's buffer at once, before the command's reply).
+	out ReplyWriter
+
+	// Transactions (multi.go).
+	multi    *multiState
+	watched  []watchedKey
+	dirtyCAS atomic.Bool // a WATCHed key was touched
+	inExec   bool        // running EXEC's queue: blocking commands do not block
+	inScript bool        // running a script: blocking commands do not block
+
+	// Pub/Sub (pubsub.go).
+	subs pubsubSubs
+	push pushQueue
+
+	// Blocking operations (blocking.go): keys this command made ready, and
+	// the wait Exec enters after a blocking command found nothing.
+	ready     []readyKey
+	blocked   *waiter
+	blockHook func() (<-chan struct{}, func())
+
+	ctxs   []*Ctx // per nesting depth, reused (pushCtx)
+	depth  int
 	keyPos []int
 	locks  []int
 }
@@ -77,9 +100,23 @@ func (e *Engine) NewSession(info ConnInfo, register bool) *Session {
 	return s
 }
 
-// Close unregisters the session and records its command count.
+// Close ends the session: its WATCHes, subscriptions and registration go.
 func (s *Session) Close() {
+	s.unwatchAll()
+	s.unsubscribeAll(nil)
 	s.e.clients.remove(s)
+}
+
+// kill disconnects the session from another goroutine (CLIENT KILL, output
+// buffer limits): it leaves the client list at once, as Redis frees it
+// synchronously, its connection is closed and a blocking wait is cancelled.
+func (s *Session) kill() {
+	s.killed.Store(true)
+	s.e.clients.remove(s)
+	if s.info.Kill != nil {
+		s.info.Kill()
+	}
+	s.e.cancelWait(s, nil)
 }
 
 // ID is the unique, increasing client id CLIENT ID reports.

@@ -23,6 +23,14 @@ const (
 	// lockAll: the command reads or writes the whole keyspace (KEYS, FLUSHALL,
 	// SWAPDB...), so every shard is locked rather than those of its keys.
 	lockAll cmdOpt = 1 << iota
+	// txControl: runs at once inside MULTI instead of being queued (MULTI,
+	// EXEC, DISCARD, WATCH, QUIT, RESET).
+	txControl
+	// isExec: EXEC, whose refusals by the dispatcher answer EXECABORT.
+	isExec
+	// subscribedOK: allowed to a RESP2 client in subscribed mode ((P|S)SUBSCRIBE,
+	// (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
+	subscribedOK
 )
 
 // Command is one entry of the command table: a Redis command (or subcommand)
@@ -49,6 +57,8 @@ func families() [][]cmdDef {
 		keyCommands,
 		connectionCommands,
 		serverCommands,
+		multiCommands,
+		pubsubCommands,
 		hashCommands,
 		setCommands,
 		zsetCommands,

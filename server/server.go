@@ -238,8 +238,22 @@ func (s *Server) serve(c net.Conn) {
 	// a new connection takes its current value.
 	lim := s.cfg.Limits
 	lim.MaxBulkLen = s.e.Config().ProtoMaxBulkLen
-	r := protocol.NewReader(&connReader{s: s, c: c, last: time.Now()}, lim)
+	cr := &connReader{s: s, c: c, sess: sess, last: time.Now()}
+	r := protocol.NewReader(cr, lim)
 	w := protocol.NewWriter(c, 2)
+	var msgs []engine.Message
+	// drain writes the pub/sub messages waiting for this client after the
+	// replies already buffered.
+	drain := func() {
+		msgs = sess.TakeMessages(msgs)
+		for i := range msgs {
+			engine.WriteMessage(w, &msgs[i])
+		}
+		clear(msgs)
+	}
+	cr.wake = func() error { drain(); return w.Flush() }
+	sess.EnablePush(cr.interrupt, true)
+	sess.SetBlockHook(cr.watchWhileBlocked)
 	for {
 		if r.Buffered() == 0 && s.shuttingDown() {
 			_ = w.Flush()
@@ -257,6 +271,9 @@ func (s *Server) serve(c net.Conn) {
 			return
 		}
 		s.e.Exec(sess, argv, w)
+		if sess.PendingMessages() {
+			drain()
+		}
 		if sess.Closing() {
 			_ = w.Flush()
 			return
@@ -275,21 +292,40 @@ func (s *Server) serve(c net.Conn) {
 // as Redis's cron check does: a deadline that fires before the client has
 // really been idle for the current timeout is moved, not obeyed. Shutdown
 // wakes every connection by setting its deadline to now; that one is obeyed.
+//
+// Pub/sub messages arriving while the connection waits for a request wake it
+// the same way (interrupt sets the deadline to now): Read then writes them out
+// (wake) and goes back to reading. Subscribed clients are never idle, as in
+// Redis.
 type connReader struct {
 	s        *Server
 	c        net.Conn
-	last     time.Time // when data last arrived: idleness is measured from it
-	deadline time.Time // the read deadline set, zero for none
-	fired    bool      // the deadline set has passed
+	sess     *engine.Session
+	wake     func() error // writes pending pub/sub messages
+	last     time.Time    // when data last arrived: idleness is measured from it
+	deadline time.Time    // the read deadline set, zero for none
+	fired    bool         // the deadline set has passed
+	// stash holds bytes read while a command was blocked (watchWhileBlocked),
+	// returned before anything else.
+	stash []byte
 }
 
+// interrupt wakes the connection's goroutine out of a read: messages are
+// waiting for it. It runs in the publisher's goroutine.
+func (r *connReader) interrupt() { _ = r.c.SetReadDeadline(time.Now()) }
+
 func (r *connReader) Read(p []byte) (int, error) {
+	if len(r.stash) > 0 {
+		n := copy(p, r.stash)
+		r.stash = r.stash[n:]
+		return n, nil
+	}
 	for {
 		if r.s.shuttingDown() {
 			return 0, net.ErrClosed
 		}
 		want := time.Time{}
-		if t := r.s.e.Config().Timeout; t > 0 {
+		if t := r.s.e.Config().Timeout; t > 0 && !r.sess.Subscribed() {
 			want = r.last.Add(time.Duration(t) * time.Second)
 		}
 		if r.fired || !want.Equal(r.deadline) {
@@ -301,6 +337,14 @@ func (r *connReader) Read(p []byte) (int, error) {
 				return 0, net.ErrClosed
 			}
 		}
+		// A message that arrived before our deadline was set interrupted
+		// nothing: look for it now (one arriving later interrupts the read).
+		if r.sess.PendingMessages() {
+			if err := r.wake(); err != nil {
+				return 0, err
+			}
+			continue
+		}
 		n, err := r.c.Read(p)
 		if n > 0 {
 			r.last = time.Now()
@@ -310,12 +354,60 @@ func (r *connReader) Read(p []byte) (int, error) {
 		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
 			return n, err
 		}
-		// A deadline fired: Shutdown's, a real idle timeout, or one made
-		// stale by a timeout change. The loop tells them apart.
+		// A deadline fired: Shutdown's, a real idle timeout, a message's
+		// interrupt, or one made stale by a timeout change. The loop tells
+		// them apart.
 		r.fired = true
-		if t := r.s.e.Config().Timeout; t > 0 && !time.Now().Before(r.last.Add(time.Duration(t)*time.Second)) {
+		if t := r.s.e.Config().Timeout; t > 0 && !r.sess.Subscribed() && !time.Now().Before(r.last.Add(time.Duration(t)*time.Second)) {
 			return 0, err
 		}
+	}
+}
+
+// watchWhileBlocked is the session's block hook: while a command blocks
+// (BLPOP...), a goroutine keeps reading the connection so that a client that
+// disconnects ends the wait (gone is closed), as Redis notices a closed
+// socket of a blocked client. Bytes the client pipelines meanwhile are
+// stashed for the reader. stop ends the goroutine before the connection's
+// goroutine reads again.
+func (r *connReader) watchWhileBlocked() (gone <-chan struct{}, stop func()) {
+	g, done := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	stopping := false
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.c.Read(buf)
+			r.stash = append(r.stash, buf[:n]...)
+			if err == nil {
+				continue
+			}
+			var ne net.Error
+			mu.Lock()
+			if stopping {
+				mu.Unlock()
+				return
+			}
+			if errors.As(err, &ne) && ne.Timeout() {
+				// A message's interrupt or an idle deadline: blocked
+				// clients are not idle and get their messages afterwards.
+				_ = r.c.SetReadDeadline(time.Time{})
+				mu.Unlock()
+				continue
+			}
+			mu.Unlock()
+			close(g)
+			return
+		}
+	}()
+	return g, func() {
+		mu.Lock()
+		stopping = true
+		_ = r.c.SetReadDeadline(time.Now())
+		mu.Unlock()
+		<-done
+		r.fired = true // Read sets its own deadline again
 	}
 }
 
