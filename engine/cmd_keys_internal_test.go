@@ -95,8 +95,9 @@ func (h *harness) script(pairs ...string) {
 	}
 }
 
-// addTyped creates key holding an (empty) value of type typ in the session's
-// database, standing in for commands of other families.
+// addTyped creates key holding a value of type typ in the session's
+// database, standing in for commands of other families. A hash is a real
+// one-field hash (f: v); other types are still empty placeholders.
 func (h *harness) addTyped(key string, typ valueType) {
 	h.e.ks.lockAll()
 	defer h.e.ks.unlockAll()
@@ -104,7 +105,12 @@ func (h *harness) addTyped(key string, typ valueType) {
 	if en := c.lookup([]byte(key)); en != nil {
 		c.remove(en)
 	}
-	c.add([]byte(key), typ)
+	en := c.add([]byte(key), typ)
+	if typ == typeHash {
+		hash := newHash()
+		hash.add("f", "v")
+		en.obj = hash
+	}
 }
 
 // dictCount is the number of entries in database db, expired or not (what
