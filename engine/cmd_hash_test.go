@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachee/cachee/internal/oracle"
 	"github.com/cachee/cachee/protocol"
@@ -567,5 +568,59 @@ func TestHincrbyfloatHashFuzzDiff(t *testing.T) {
 		}
 		p.Do("HINCRBYFLOAT", "h", "f", num())
 		p.Do("HGET", "h", "f")
+	}
+}
+
+// TestHashStatsDiff checks which hash commands count keyspace hits and
+// misses (reads do, writes do not), on a present, a missing and a
+// wrong-type key.
+func TestHashStatsDiff(t *testing.T) {
+	p := oracle.Start(t)
+	cmds := []string{
+		"hset %s f v", "hsetnx %s f v", "hmset %s f v", "hget %s f", "hmget %s f g",
+		"hgetall %s", "hdel %s f", "hexists %s f", "hlen %s", "hstrlen %s f", "hkeys %s",
+		"hvals %s", "hincrby %s n 1", "hincrbyfloat %s n 1", "hrandfield %s",
+		"hrandfield %s 2 withvalues", "hscan %s 0",
+	}
+	for _, cmd := range cmds {
+		for _, key := range []string{"h", "missing", "s"} {
+			p.Both("FLUSHALL")
+			p.Both("HSET", "h", "f", "v", "n", "1")
+			p.Both("SET", "s", "x")
+			p.Both("CONFIG", "RESETSTAT")
+			p.Both(splitLine(t, fmt.Sprintf(cmd, key))...)
+			rh, rm := keyspaceStats(t, p.Real())
+			oh, om := keyspaceStats(t, p.Ours())
+			if rh != oh || rm != om {
+				t.Errorf("%s: keyspace hits/misses: redis %s/%s, cachee %s/%s", fmt.Sprintf(cmd, key), rh, rm, oh, om)
+			}
+		}
+	}
+}
+
+// TestHashIdletimeDiff checks that every hash command records an access
+// (OBJECT IDLETIME back to 0), reads and writes alike: keys are created, left
+// idle for 3 s, then one command runs on each.
+func TestHashIdletimeDiff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sleeps 3 s")
+	}
+	t.Parallel()
+	p := oracle.Start(t)
+	cmds := []string{
+		"hset %s g v", "hsetnx %s f v", "hmset %s g v", "hget %s f", "hmget %s f",
+		"hgetall %s", "hdel %s n", "hdel %s nofield", "hexists %s f", "hlen %s", "hstrlen %s f",
+		"hkeys %s", "hvals %s", "hincrby %s n 1", "hincrbyfloat %s n 1", "hrandfield %s",
+		"hrandfield %s 2 withvalues", "hscan %s 0",
+	}
+	for i := range cmds {
+		p.Both("HSET", fmt.Sprintf("k%d", i), "f", "v", "n", "1")
+	}
+	time.Sleep(3 * time.Second)
+	for i, cmd := range cmds {
+		p.Both(splitLine(t, fmt.Sprintf(cmd, fmt.Sprintf("k%d", i)))...)
+	}
+	for i := range cmds {
+		p.DoApprox(1, "object", "idletime", fmt.Sprintf("k%d", i))
 	}
 }
