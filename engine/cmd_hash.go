@@ -50,14 +50,27 @@ func (c *Ctx) hashWrite(key []byte) (h *hashObj, err string) {
 	return e.obj.(*hashObj), ""
 }
 
-// hashRead returns key's hash for a read (counting a keyspace hit or miss),
-// nil when the key is missing; ok is false after a WRONGTYPE reply.
-func (c *Ctx) hashRead(key []byte) (h *hashObj, ok bool) {
-	e, ok := c.lookupReadType(key, typeHash)
-	if e == nil {
-		return nil, ok
+// hashLookup returns key's hash for a read (counting a keyspace hit or
+// miss), nil when the key is missing; err is WRONGTYPE for another type.
+func (c *Ctx) hashLookup(key []byte) (h *hashObj, err string) {
+	e := c.lookupRead(key)
+	switch {
+	case e == nil:
+		return nil, ""
+	case e.typ != typeHash:
+		return nil, ErrWrongType
 	}
-	return e.obj.(*hashObj), true
+	return e.obj.(*hashObj), ""
+}
+
+// hashRead is hashLookup for handlers: ok is false after a WRONGTYPE reply.
+func (c *Ctx) hashRead(key []byte) (h *hashObj, ok bool) {
+	h, err := c.hashLookup(key)
+	if err != "" {
+		c.w.Error(err)
+		return nil, false
+	}
+	return h, true
 }
 
 // HSET key field value [field value ...]
@@ -147,15 +160,11 @@ func cmdHget(c *Ctx) {
 // hgetOp is HGET's data operation: the value, whether the field exists, and
 // WRONGTYPE or "". The value is immutable and may be kept.
 func (c *Ctx) hgetOp(key, field []byte) (val string, found bool, err string) {
-	e := c.lookupRead(key)
-	switch {
-	case e == nil:
-		return "", false, ""
-	case e.typ != typeHash:
-		return "", false, ErrWrongType
+	h, err := c.hashLookup(key)
+	if h != nil {
+		val, found = h.get(unsafeString(field))
 	}
-	val, found = e.obj.(*hashObj).get(unsafeString(field))
-	return val, found, ""
+	return val, found, err
 }
 
 // HMGET key field [field ...]
