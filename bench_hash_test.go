@@ -4,28 +4,36 @@ import (
 	"context"
 	"strconv"
 	"testing"
+
+	"github.com/cachee/cachee"
 )
 
-// In-process hash benchmarks (go test -run '^$' -bench Hash -benchmem .):
-// the typed HSet/HGet (engine data operations) beside the same commands
-// through Do, on a hash of 16 fields (indexed) and one of 4 (linear scan).
+// In-process hash benchmarks (go test -run '^$' -bench 'HSet|HGet|Hash' -benchmem .):
+// the typed HSet/HGet/HGetAll (engine data operations) beside the same
+// commands through Do, on hashes of 4 fields (found by a linear scan) and 16
+// (found through the index).
 
-func benchHash(b *testing.B, fields int) []string {
-	names := make([]string, fields)
-	for i := range names {
-		names[i] = "field:" + strconv.Itoa(i)
+// hashBench opens a DB whose hash "user:1" holds n fields (when fill is set)
+// and returns it with the field names, the timer reset.
+func hashBench(b *testing.B, n int, fill bool) (*cachee.DB, []string) {
+	db := benchDB(b)
+	fields := make([]string, n)
+	for i := range fields {
+		fields[i] = "field:" + strconv.Itoa(i)
+		if fill {
+			db.HSet(context.Background(), "user:1", fields[i], "value-of-sixteen")
+		}
 	}
-	return names
+	b.ReportAllocs()
+	b.ResetTimer()
+	return db, fields
 }
 
 func BenchmarkHSet(b *testing.B) {
 	for _, n := range []int{4, 16} {
 		b.Run(strconv.Itoa(n)+"fields", func(b *testing.B) {
-			db := benchDB(b)
+			db, fields := hashBench(b, n, false)
 			ctx := context.Background()
-			fields := benchHash(b, n)
-			b.ReportAllocs()
-			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := db.HSet(ctx, "user:1", fields[i%n], "value-of-sixteen"); err != nil {
 					b.Fatal(err)
@@ -38,14 +46,8 @@ func BenchmarkHSet(b *testing.B) {
 func BenchmarkHGet(b *testing.B) {
 	for _, n := range []int{4, 16} {
 		b.Run(strconv.Itoa(n)+"fields", func(b *testing.B) {
-			db := benchDB(b)
+			db, fields := hashBench(b, n, true)
 			ctx := context.Background()
-			fields := benchHash(b, n)
-			for _, f := range fields {
-				db.HSet(ctx, "user:1", f, "value-of-sixteen")
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := db.HGet(ctx, "user:1", fields[i%n]); err != nil {
 					b.Fatal(err)
@@ -55,54 +57,37 @@ func BenchmarkHGet(b *testing.B) {
 	}
 }
 
-// BenchmarkHSetNewFields adds fresh fields to growing hashes (1024 keys,
-// so each grows to b.N/1024 fields): the insert path, index growth included.
+// BenchmarkHSetNewFields adds fresh fields to 1024 growing hashes (each ends
+// with b.N/1024 fields): the insert path with index growth, and with data
+// beyond the CPU caches at large b.N.
 func BenchmarkHSetNewFields(b *testing.B) {
-	db := benchDB(b)
+	db, fields := hashBench(b, 1<<16, false)
 	ctx := context.Background()
 	keys := benchKeys(1024)
-	fields := benchHash(b, 1<<16)
-	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		db.HSet(ctx, keys[i&1023], fields[(i>>10)&(1<<16-1)], "v")
 	}
 }
 
 func BenchmarkDoHSet(b *testing.B) {
-	db := benchDB(b)
+	db, fields := hashBench(b, 16, false)
 	ctx := context.Background()
-	fields := benchHash(b, 16)
-	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		db.Do(ctx, "HSET", "user:1", fields[i&15], "value-of-sixteen")
 	}
 }
 
 func BenchmarkDoHGet(b *testing.B) {
-	db := benchDB(b)
+	db, fields := hashBench(b, 16, true)
 	ctx := context.Background()
-	fields := benchHash(b, 16)
-	for _, f := range fields {
-		db.HSet(ctx, "user:1", f, "value-of-sixteen")
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		db.Do(ctx, "HGET", "user:1", fields[i&15])
 	}
 }
 
 func BenchmarkHGetAll(b *testing.B) {
-	db := benchDB(b)
+	db, _ := hashBench(b, 16, true)
 	ctx := context.Background()
-	fields := benchHash(b, 16)
-	for _, f := range fields {
-		db.HSet(ctx, "user:1", f, "value-of-sixteen")
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := db.HGetAll(ctx, "user:1"); err != nil {
 			b.Fatal(err)
@@ -110,17 +95,15 @@ func BenchmarkHGetAll(b *testing.B) {
 	}
 }
 
-// Parallel HGET/HSET mix over many small hashes: the sharded keyspace should
-// scale across both cores.
+// Parallel HGET/HSET mix (90/10) over many small hashes: the sharded keyspace
+// should scale across both cores.
 func BenchmarkParallelHGetHSet(b *testing.B) {
-	db := benchDB(b)
+	db, fields := hashBench(b, 8, false)
 	ctx := context.Background()
 	keys := benchKeys(1 << 14)
-	fields := benchHash(b, 8)
 	for _, k := range keys {
 		db.HSet(ctx, k, fields[0], "v", fields[1], "v")
 	}
-	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0

@@ -108,6 +108,9 @@ func (c *Ctx) hsetOp(key []byte, pairs [][]byte, immutable bool) (int, string) {
 	for _, a := range pairs {
 		h.checkLen(cfg, len(a))
 	}
+	if h.length() == 0 {
+		h.grow(len(pairs) / 2)
+	}
 	created := 0
 	for i := 0; i < len(pairs); i += 2 {
 		v := unsafeString(pairs[i+1])

@@ -149,8 +149,10 @@ func checkHash(t *testing.T, h *hashObj, model map[string]string) {
 		if v, ok := model[en.field]; !ok || v != en.value {
 			t.Fatalf("entry %q=%q, model %q (present %v)", en.field, en.value, v, ok)
 		}
-		if h.index != nil && h.index[en.field] != i {
-			t.Fatalf("index[%q]=%d, at %d", en.field, h.index[en.field], i)
+		if h.index != nil {
+			if _, pos := h.index.lookup(h.ents, en.field); pos != i {
+				t.Fatalf("index gives %q at %d, it is at %d", en.field, pos, i)
+			}
 		}
 	}
 	switch {
@@ -160,8 +162,10 @@ func checkHash(t *testing.T, h *hashObj, model map[string]string) {
 		t.Fatalf("%d tombstones in %d entries", h.dead, len(h.ents))
 	case h.index == nil && (h.dead != 0 || len(h.ents) > hashSmall):
 		t.Fatalf("no index with %d entries, %d dead", len(h.ents), h.dead)
-	case h.index != nil && len(h.index) != len(model):
-		t.Fatalf("index has %d fields, model %d", len(h.index), len(model))
+	case h.index != nil && h.index.count != len(model):
+		t.Fatalf("index has %d fields, model %d", h.index.count, len(model))
+	case h.index != nil && h.index.count > len(h.index.slots)/4*3:
+		t.Fatalf("index of %d slots holds %d fields", len(h.index.slots), h.index.count)
 	case len(h.ents) > 0 && h.ents[len(h.ents)-1].id&deadBit != 0:
 		t.Fatal("trailing tombstone")
 	}
