@@ -95,22 +95,19 @@ func (h *harness) script(pairs ...string) {
 	}
 }
 
-// addTyped creates key holding a value of type typ in the session's
-// database, standing in for commands of other families: a list holds the one
-// element "x"; other types are still empty placeholders.
+// addTyped replaces key with a one-element value of type typ in the
+// session's database, made by that family's own command.
 func (h *harness) addTyped(key string, typ valueType) {
-	h.e.ks.lockAll()
-	defer h.e.ks.unlockAll()
-	c := &Ctx{e: h.e, s: h.s, db: h.s.DB(), now: h.e.nowMs()}
-	if en := c.lookup([]byte(key)); en != nil {
-		c.remove(en)
-	}
-	en := c.add([]byte(key), typ)
-	if typ == typeList {
-		l := &list{}
-		l.pushBack("x")
-		en.obj = l
-	}
+	h.t.Helper()
+	h.do("del", key)
+	cmd := map[valueType][]string{
+		typeString: {"set", key, "x"},
+		typeList:   {"rpush", key, "x"},
+		typeHash:   {"hset", key, "f", "v"},
+		typeSet:    {"sadd", key, "m"},
+		typeZSet:   {"zadd", key, "1", "m"},
+	}[typ]
+	h.do(cmd...)
 }
 
 // dictCount is the number of entries in database db, expired or not (what

@@ -89,3 +89,13 @@ func upper(s string) string {
 	}
 	return string(b)
 }
+
+// Errors of the SCAN family and of the random-sampling commands
+// (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER).
+const (
+	ErrInvalidCursor = "ERR invalid cursor"
+	ErrOutOfRange    = "ERR value is out of range"
+	// ErrCountRange is getRangeLongFromObjectOrReply's error for a count
+	// outside -LONG_MAX..LONG_MAX (that is, LONG_MIN).
+	ErrCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
