@@ -95,8 +95,10 @@ func (h *harness) script(pairs ...string) {
 	}
 }
 
-// addTyped creates key holding an (empty) value of type typ in the session's
-// database, standing in for commands of other families.
+// addTyped creates key holding a value of type typ in the session's
+// database, standing in for commands of other families. A set gets one
+// member, "member", so that set handlers never see a nil value; other types
+// are empty.
 func (h *harness) addTyped(key string, typ valueType) {
 	h.e.ks.lockAll()
 	defer h.e.ks.unlockAll()
@@ -104,7 +106,12 @@ func (h *harness) addTyped(key string, typ valueType) {
 	if en := c.lookup([]byte(key)); en != nil {
 		c.remove(en)
 	}
-	c.add([]byte(key), typ)
+	en := c.add([]byte(key), typ)
+	if typ == typeSet {
+		s := newSet(1)
+		s.addString("member", c.maxIntset())
+		en.obj = s
+	}
 }
 
 // dictCount is the number of entries in database db, expired or not (what

@@ -28,6 +28,7 @@ const (
 	ErrLFUNotSelected  = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrLRUNotSelected  = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrOOM             = "OOM command not allowed when used memory > 'maxmemory'."
+	ErrInvalidCursor   = "ERR invalid cursor"
 )
 
 // errWrongArgs is Redis's arity error for a command (or "parent|sub" subcommand).
