@@ -77,10 +77,8 @@ func (c *Ctx) replySet(s *setValue) {
 		return
 	}
 	c.w.Set(s.len())
-	for _, sl := range s.slots {
-		if sl.id&deadBit == 0 {
-			c.w.BulkString(sl.member)
-		}
+	for m := range s.all() {
+		c.w.BulkString(m)
 	}
 }
 
@@ -197,14 +195,23 @@ func cmdScard(c *Ctx) {
 	}
 }
 
-// SPOP key [count]
-func cmdSpop(c *Ctx) {
+// withCount runs counted for the "key count" form of SPOP and SRANDMEMBER
+// and refuses more arguments; it reports whether it replied.
+func (c *Ctx) withCount(counted func(*Ctx)) bool {
 	switch {
 	case len(c.argv) == 3:
-		c.spopCount()
-		return
+		counted(c)
 	case len(c.argv) > 3:
 		c.w.Error(ErrSyntax)
+	default:
+		return false
+	}
+	return true
+}
+
+// SPOP key [count]
+func cmdSpop(c *Ctx) {
+	if c.withCount((*Ctx).spopCount) {
 		return
 	}
 	key := c.argv[1]
@@ -273,12 +280,7 @@ func (c *Ctx) spopCount() {
 
 // SRANDMEMBER key [count]
 func cmdSrandmember(c *Ctx) {
-	switch {
-	case len(c.argv) == 3:
-		c.srandmemberCount()
-		return
-	case len(c.argv) > 3:
-		c.w.Error(ErrSyntax)
+	if c.withCount((*Ctx).srandmemberCount) {
 		return
 	}
 	e, s, ok := c.readSet(c.argv[1])
@@ -386,18 +388,14 @@ func (c *Ctx) setsOf(keys [][]byte) (sets []*setValue, ok bool) {
 func interSets(sets []*setValue, fn func(string) bool) *setValue {
 	slices.SortStableFunc(sets, func(a, b *setValue) int { return a.len() - b.len() })
 	first := sets[0]
-	for _, sl := range first.slots {
-		if sl.id&deadBit != 0 {
-			continue
-		}
-		in := true
+next:
+	for m := range first.all() {
 		for _, o := range sets[1:] {
-			if o != first && !o.has(sl.member) {
-				in = false
-				break
+			if o != first && !o.has(m) {
+				continue next
 			}
 		}
-		if in && !fn(sl.member) {
+		if !fn(m) {
 			break
 		}
 	}
@@ -507,10 +505,8 @@ func (c *Ctx) unionSets(sets []*setValue) *setValue {
 		if s == nil {
 			continue
 		}
-		for _, sl := range s.slots {
-			if sl.id&deadBit == 0 {
-				res.addString(sl.member, maxIntset)
-			}
+		for m := range s.all() {
+			res.addString(m, maxIntset)
 		}
 	}
 	return res
@@ -537,7 +533,7 @@ func (c *Ctx) diffSets(sets []*setValue) *setValue {
 	maxIntset := c.maxIntset()
 	if work1/2 <= work2 {
 	next:
-		for _, m := range first.live(nil) {
+		for m := range first.all() {
 			for _, o := range sets[1:] {
 				if o != nil && o.has(m) {
 					continue next
@@ -547,14 +543,14 @@ func (c *Ctx) diffSets(sets []*setValue) *setValue {
 		}
 		return res
 	}
-	for _, m := range first.live(nil) {
+	for m := range first.all() {
 		res.addString(m, maxIntset)
 	}
 	for _, o := range sets[1:] {
 		if o == nil {
 			continue
 		}
-		for _, m := range o.live(nil) {
+		for m := range o.all() {
 			res.remove(m)
 		}
 		if res.len() == 0 {

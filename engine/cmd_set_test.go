@@ -839,3 +839,36 @@ func drainEvents(t *testing.T, p *oracle.Pair, subs [2]*oracle.Client, after str
 		t.Errorf("events after %q:\n redis:  %q\n cachee: %q", after, got[0], got[1])
 	}
 }
+
+// TestSetKeyspaceStatsDiff checks which set commands count keyspace hits and
+// misses: read lookups do (the STORE commands read their sources that way),
+// write lookups (SADD, SREM, SPOP, SMOVE) do not.
+func TestSetKeyspaceStatsDiff(t *testing.T) {
+	p := oracle.Start(t)
+	setup := []string{"sadd s a b c", "sadd i 1 2", "set str v"}
+	cmds := []string{
+		"sadd s x", "sadd missing x", "sadd str x", "srem s a", "srem missing a",
+		"sismember s a", "sismember missing a", "sismember str a", "smismember s a b",
+		"smismember missing a", "smembers s", "smembers missing", "scard s", "scard missing",
+		"spop s", "spop missing", "spop s 2", "spop missing 2", "srandmember s",
+		"srandmember missing", "srandmember s -3", "srandmember missing 3",
+		"smove s d a", "smove missing d a", "smove s i a", "smove s str a",
+		"sinter s i missing", "sinter s str missing", "sintercard 3 s i missing",
+		"sinterstore d s i", "sinterstore d s missing i", "sunion s i missing",
+		"sunionstore d s missing", "sdiff s i missing", "sdiffstore d s missing i",
+		"sdiff missing s", "sscan s 0", "sscan missing 0", "sscan str 0",
+	}
+	for _, cmd := range cmds {
+		p.Both("FLUSHALL")
+		for _, l := range setup {
+			p.Both(splitLine(t, l)...)
+		}
+		p.Both("CONFIG", "RESETSTAT")
+		p.Both(splitLine(t, cmd)...)
+		rh, rm := keyspaceStats(t, p.Real())
+		oh, om := keyspaceStats(t, p.Ours())
+		if rh != oh || rm != om {
+			t.Errorf("%s: keyspace hits/misses: redis %s/%s, cachee %s/%s", cmd, rh, rm, oh, om)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"iter"
 	"math/rand/v2"
 	"slices"
 )
@@ -145,15 +146,20 @@ func (s *setValue) pop() string {
 	return m
 }
 
-// live appends the members to dst in insertion order.
-func (s *setValue) live(dst []string) []string {
-	for _, sl := range s.slots {
-		if sl.id&deadBit == 0 {
-			dst = append(dst, sl.member)
+// all yields the members in insertion order; the set must not change
+// during the loop.
+func (s *setValue) all() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, sl := range s.slots {
+			if sl.id&deadBit == 0 && !yield(sl.member) {
+				return
+			}
 		}
 	}
-	return dst
 }
+
+// live appends the members to dst in insertion order.
+func (s *setValue) live(dst []string) []string { return slices.AppendSeq(dst, s.all()) }
 
 // members appends the members to dst in Redis's iteration order for the
 // encoding: numeric order for an intset, insertion order otherwise (a hash
@@ -217,13 +223,12 @@ func (s *setValue) scan(cursor uint64, count int, dst []string) ([]string, uint6
 }
 
 func (s *setValue) clone() any {
-	c := &setValue{pos: make(map[string]int, len(s.pos)), slots: make([]setSlot, 0, len(s.pos)), intset: s.intset}
-	for _, sl := range s.slots {
-		if sl.id&deadBit == 0 {
-			c.lastID++
-			c.pos[sl.member] = len(c.slots)
-			c.slots = append(c.slots, setSlot{id: c.lastID, member: sl.member})
-		}
+	c := newSet(s.len())
+	c.intset = s.intset
+	for m := range s.all() {
+		c.lastID++
+		c.pos[m] = len(c.slots)
+		c.slots = append(c.slots, setSlot{id: c.lastID, member: m})
 	}
 	return c
 }
