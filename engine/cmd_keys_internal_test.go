@@ -104,7 +104,7 @@ func (h *harness) addTyped(key string, typ valueType) {
 		typeString: {"set", key, "x"},
 		typeList:   {"rpush", key, "x"},
 		typeHash:   {"hset", key, "f", "v"},
-		typeSet:    {"sadd", key, "m"},
+		typeSet:    {"sadd", key, "member"},
 		typeZSet:   {"zadd", key, "1", "m"},
 	}[typ]
 	h.do(cmd...)

@@ -25,14 +25,13 @@ var listCommands = []cmdDef{
 	{name: "blmpop", handler: cmdBlmpop},
 }
 
-// Errors only the list commands reply. errNumkeys and errMpopCount are
+// Errors only the list commands reply. ErrNumkeys and errMpopCount are
 // worded as ZMPOP's and BZMPOP's too.
 const (
 	errIndexRange = "ERR index out of range"
 	errLposRank   = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	errLposCount  = "ERR COUNT can't be negative"
 	errLposMaxlen = "ERR MAXLEN can't be negative"
-	errNumkeys    = "ERR numkeys should be greater than 0"
 	errMpopCount  = "ERR count should be greater than 0"
 )
 
@@ -593,7 +592,7 @@ func cmdLmpop(c *Ctx) {
 // (BLMPOP's is 2) as Redis's lmpopGenericCommand: the keys, the end to pop
 // from and the count (1 without COUNT). ok is false when it replied an error.
 func (c *Ctx) lmpopArgs(numkeysIdx int) (keys [][]byte, where int, count int64, ok bool) {
-	numkeys, ok := c.minArg(numkeysIdx, 1, errNumkeys)
+	numkeys, ok := c.minArg(numkeysIdx, 1, ErrNumkeys)
 	if !ok {
 		return nil, 0, 0, false
 	}

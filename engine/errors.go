@@ -28,6 +28,9 @@ const (
 	ErrLFUNotSelected  = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrLRUNotSelected  = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrOOM             = "OOM command not allowed when used memory > 'maxmemory'."
+	ErrInvalidCursor   = "ERR invalid cursor"
+	ErrNumkeys         = "ERR numkeys should be greater than 0"
+	ErrNumkeysArgs     = "ERR Number of keys can't be greater than number of args"
 )
 
 // errWrongArgs is Redis's arity error for a command (or "parent|sub" subcommand).
@@ -93,8 +96,7 @@ func upper(s string) string {
 // Errors of the SCAN family and of the random-sampling commands
 // (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER).
 const (
-	ErrInvalidCursor = "ERR invalid cursor"
-	ErrOutOfRange    = "ERR value is out of range"
+	ErrOutOfRange = "ERR value is out of range"
 	// ErrCountRange is getRangeLongFromObjectOrReply's error for a count
 	// outside -LONG_MAX..LONG_MAX (that is, LONG_MIN).
 	ErrCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
