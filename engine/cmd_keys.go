@@ -25,6 +25,7 @@ var keyCommands = []cmdDef{
 	{name: "touch", handler: cmdTouch},
 	{name: "randomkey", handler: cmdRandomkey, opts: lockAll},
 	{name: "keys", handler: cmdKeys, opts: lockAll},
+	{name: "scan", handler: cmdScan, opts: lockAll},
 	{name: "dbsize", handler: cmdDbsize, opts: lockAll},
 	{name: "flushdb", handler: cmdFlushdb, opts: lockAll},
 	{name: "flushall", handler: cmdFlushall, opts: lockAll},

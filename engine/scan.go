@@ -54,6 +54,12 @@ func parseScanCursor(b []byte) (uint64, bool) {
 // any number of times, the last one winning. A nil pattern (or "*") matches
 // everything. It replies the error itself and returns ok false.
 func (c *Ctx) scanOptions(from int) (pattern []byte, count int, ok bool) {
+	pattern, count, _, ok = c.scanArgs(from, false)
+	return pattern, count, ok
+}
+
+// scanArgs is scanOptions that also accepts SCAN's TYPE type when withType.
+func (c *Ctx) scanArgs(from int, withType bool) (pattern []byte, count int, typ []byte, ok bool) {
 	count = 10
 	for i := from; i < len(c.argv); i += 2 {
 		hasArg := i+1 < len(c.argv)
@@ -61,24 +67,82 @@ func (c *Ctx) scanOptions(from int) (pattern []byte, count int, ok bool) {
 		case hasArg && eqFold(c.argv[i], "count"):
 			n, ok := c.intArg(i + 1)
 			if !ok {
-				return nil, 0, false
+				return nil, 0, nil, false
 			}
 			if n < 1 {
 				c.w.Error(ErrSyntax)
-				return nil, 0, false
+				return nil, 0, nil, false
 			}
-			count = int(n)
+			count = int(min(n, 1<<30))
 		case hasArg && eqFold(c.argv[i], "match"):
 			pattern = c.argv[i+1]
 			if len(pattern) == 1 && pattern[0] == '*' {
 				pattern = nil
 			}
+		case hasArg && withType && eqFold(c.argv[i], "type"):
+			typ = c.argv[i+1]
 		default:
 			c.w.Error(ErrSyntax)
-			return nil, 0, false
+			return nil, 0, nil, false
 		}
 	}
-	return pattern, count, true
+	return pattern, count, typ, true
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+//
+// The cursor names a shard (its low bits, the shard mask) and the next
+// bucket hash prefix to visit in that shard's dict (the high bits): shards
+// are visited in order, each from prefix 0 up, so every key present for the
+// whole iteration is returned at least once whatever the tables do between
+// calls (dict.scan). Empty shards are skipped, so a small database answers
+// in one call.
+func cmdScan(c *Ctx) {
+	cursor, ok := parseScanCursor(c.argv[1])
+	if !ok {
+		c.w.Error(ErrInvalidCursor)
+		return
+	}
+	pattern, count, typ, ok := c.scanArgs(2, true)
+	if !ok {
+		return
+	}
+	ks := c.e.ks
+	si, pos := int(cursor&ks.mask), cursor&^ks.mask
+	var keys []string
+	var bucket []*entry
+	for visits := 0; si < len(ks.shards) && len(keys) < count && visits < count*10; {
+		sh := &ks.shards[si]
+		d := &sh.dbs[c.db]
+		if d.count == 0 {
+			si, pos = si+1, 0
+			continue
+		}
+		bucket = bucket[:0]
+		pos = d.scan(pos, func(e *entry) { bucket = append(bucket, e) })
+		visits++
+		for _, e := range bucket {
+			switch {
+			case c.expired(e):
+				c.e.expireEntry(c.s, sh, d, e, c.db)
+			case typ != nil && !eqFold(typ, e.typ.String()):
+			case pattern != nil && !globMatch(pattern, e.key, false):
+			default:
+				keys = append(keys, e.key)
+			}
+		}
+		if pos == 0 {
+			si++
+		}
+	}
+	next := uint64(0)
+	if si < len(ks.shards) {
+		next = pos | uint64(si)
+	}
+	c.scanReplyHead(next, len(keys))
+	for _, k := range keys {
+		c.w.BulkString(k)
+	}
 }
 
 // scanReplyHead writes the start of a SCAN-family reply: the next cursor as a
