@@ -32,8 +32,10 @@ type Options struct {
 type DB struct {
 	e     *engine.Engine
 	db    int
-	pool  sync.Pool
+	pool  *sync.Pool
 	owned bool
+	// fixed, when set, is the one session every call uses (a Conn, a Tx).
+	fixed *conn
 }
 
 // Nil is returned when Redis would reply nil: a missing key for GET, for example.
@@ -68,11 +70,17 @@ func Open(opts Options) (*DB, error) {
 func Wrap(e *engine.Engine, db int) *DB { return newDB(e, db, false) }
 
 func newDB(e *engine.Engine, db int, owned bool) *DB {
-	d := &DB{e: e, db: db, owned: owned}
-	d.pool.New = func() any {
-		return &conn{s: e.NewSession(engine.ConnInfo{}, false), w: engine.NewCapture(2)}
-	}
+	d := &DB{e: e, db: db, owned: owned, pool: &sync.Pool{}}
+	d.pool.New = func() any { return newConn(e) }
 	return d
+}
+
+// newConn makes a session for in-process calls. A blocking command waits
+// until the context of the call that issued it ends.
+func newConn(e *engine.Engine) *conn {
+	c := &conn{s: e.NewSession(engine.ConnInfo{}, false), w: engine.NewCapture(2)}
+	c.s.SetBlockHook(func() (<-chan struct{}, func()) { return c.ctx.Done(), func() {} })
+	return c
 }
 
 // Engine exposes the engine, for serving the same data over a socket.
@@ -86,19 +94,32 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// conn is a pooled session with its argv buffer and capture writer.
+// conn is a session with its argv buffer and capture writer.
 type conn struct {
 	s    *engine.Session
 	w    *engine.Capture
+	ctx  context.Context // of the call running, for blocking commands
 	argv [][]byte
 	buf  []byte
 	offs []int
 }
 
+// get returns the session for one call: the fixed one, or one from the pool
+// on the DB's database.
 func (db *DB) get() *conn {
+	if db.fixed != nil {
+		return db.fixed
+	}
 	c := db.pool.Get().(*conn)
 	c.s.SetDB(db.db)
 	return c
+}
+
+// put gives back what get returned.
+func (db *DB) put(c *conn) {
+	if db.fixed == nil {
+		db.pool.Put(c)
+	}
 }
 
 // Do runs any command and returns its reply. Error replies come back as
@@ -108,11 +129,11 @@ func (db *DB) Do(ctx context.Context, args ...any) (Value, error) {
 		return Value{}, err
 	}
 	c := db.get()
-	defer db.pool.Put(c)
-	return c.do(db.e, args)
+	defer db.put(c)
+	return c.do(ctx, db.e, args)
 }
 
-func (c *conn) do(e *engine.Engine, args []any) (Value, error) {
+func (c *conn) do(ctx context.Context, e *engine.Engine, args []any) (Value, error) {
 	c.buf, c.argv, c.offs = c.buf[:0], c.argv[:0], c.offs[:0]
 	for _, a := range args {
 		c.offs = append(c.offs, len(c.buf))
@@ -129,9 +150,14 @@ func (c *conn) do(e *engine.Engine, args []any) (Value, error) {
 		c.argv = append(c.argv, c.buf[off:end:end])
 	}
 	c.w.Reset()
+	c.ctx = ctx
 	e.Exec(c.s, c.argv, c.w)
+	c.ctx = nil
 	r := c.w.Replies()
 	if len(r) == 0 {
+		if err := ctx.Err(); err != nil {
+			return Value{}, err // a blocking command given up
+		}
 		return Value{}, nil
 	}
 	return toValue(r[0])
@@ -230,29 +256,21 @@ func (v Value) Elems() []Value {
 func (v Value) IsNil() bool { return v.r.Kind == engine.KindNull }
 
 // Conn is a dedicated session: SELECT, HELLO and CLIENT SETNAME persist
-// across its calls. It must not be used by two goroutines at once.
+// across its calls, and every typed method of DB works on it. It must not be
+// used by two goroutines at once.
 type Conn struct {
-	db *DB
-	c  *conn
+	*DB
 }
 
 // Conn returns a dedicated session on db's engine; Close releases it.
 func (db *DB) Conn() *Conn {
-	c := &conn{s: db.e.NewSession(engine.ConnInfo{}, false), w: engine.NewCapture(2)}
+	c := newConn(db.e)
 	c.s.SetDB(db.db)
-	return &Conn{db: db, c: c}
+	return &Conn{DB: &DB{e: db.e, db: db.db, fixed: c}}
 }
 
-// Do runs a command on the dedicated session.
-func (c *Conn) Do(ctx context.Context, args ...any) (Value, error) {
-	if err := ctx.Err(); err != nil {
-		return Value{}, err
-	}
-	return c.c.do(c.db.e, args)
-}
-
-// Close releases the session.
+// Close releases the session (its WATCHes and subscriptions end).
 func (c *Conn) Close() error {
-	c.c.s.Close()
+	c.fixed.s.Close()
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 func (db *DB) Get(ctx context.Context, key string) (string, error) {
 	c := db.get()
 	val, found, err := db.e.Get(c.s, key)
-	db.pool.Put(c)
+	db.put(c)
 	switch {
 	case err != "":
 		return "", redisError(err)
@@ -39,7 +39,7 @@ func (db *DB) Set(ctx context.Context, key, value string, opts ...SetOptions) er
 	if len(opts) == 0 {
 		c := db.get()
 		db.e.Set(c.s, key, value, 0)
-		db.pool.Put(c)
+		db.put(c)
 		return nil
 	}
 	o := opts[0]
@@ -77,7 +77,7 @@ func (db *DB) Decr(ctx context.Context, key string) (int64, error) { return db.I
 func (db *DB) IncrBy(ctx context.Context, key string, by int64) (int64, error) {
 	c := db.get()
 	n, err := db.e.IncrBy(c.s, key, by)
-	db.pool.Put(c)
+	db.put(c)
 	if err != "" {
 		return 0, redisError(err)
 	}

@@ -23,7 +23,7 @@ func (db *DB) HSet(ctx context.Context, key string, pairs ...string) (int64, err
 	}
 	c := db.get()
 	n, err := db.e.HSet(c.s, key, pairs)
-	db.pool.Put(c)
+	db.put(c)
 	if err != "" {
 		return 0, redisError(err)
 	}
@@ -39,7 +39,7 @@ func (db *DB) HGet(ctx context.Context, key, field string) (string, error) {
 	}
 	c := db.get()
 	val, found, err := db.e.HGet(c.s, key, field)
-	db.pool.Put(c)
+	db.put(c)
 	switch {
 	case err != "":
 		return "", redisError(err)
@@ -67,7 +67,7 @@ func (db *DB) HGetAll(ctx context.Context, key string) (map[string]string, error
 	}
 	c := db.get()
 	m, err := db.e.HGetAll(c.s, key)
-	db.pool.Put(c)
+	db.put(c)
 	if err != "" {
 		return nil, redisError(err)
 	}

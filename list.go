@@ -1,6 +1,9 @@
 package cachee
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Typed methods for the list commands. LPush, RPush, LPop and RPop call the
 // engine's list operations directly (the code their handlers run); the rest
@@ -29,7 +32,7 @@ func (e ListEnd) String() string {
 func (db *DB) LPush(ctx context.Context, key string, values ...string) (int64, error) {
 	c := db.get()
 	n, err := db.e.LPush(c.s, key, values)
-	db.pool.Put(c)
+	db.put(c)
 	return n, errorOf(err)
 }
 
@@ -38,7 +41,7 @@ func (db *DB) LPush(ctx context.Context, key string, values ...string) (int64, e
 func (db *DB) RPush(ctx context.Context, key string, values ...string) (int64, error) {
 	c := db.get()
 	n, err := db.e.RPush(c.s, key, values)
-	db.pool.Put(c)
+	db.put(c)
 	return n, errorOf(err)
 }
 
@@ -47,7 +50,7 @@ func (db *DB) RPush(ctx context.Context, key string, values ...string) (int64, e
 func (db *DB) LPop(ctx context.Context, key string) (string, error) {
 	c := db.get()
 	v, found, err := db.e.LPop(c.s, key)
-	db.pool.Put(c)
+	db.put(c)
 	return popResult(v, found, err)
 }
 
@@ -55,7 +58,7 @@ func (db *DB) LPop(ctx context.Context, key string) (string, error) {
 func (db *DB) RPop(ctx context.Context, key string) (string, error) {
 	c := db.get()
 	v, found, err := db.e.RPop(c.s, key)
-	db.pool.Put(c)
+	db.put(c)
 	return popResult(v, found, err)
 }
 
@@ -138,4 +141,33 @@ func stringsOf(v Value) []string {
 		out[i] = e.Str
 	}
 	return out
+}
+
+// BLPop pops the head of the first non-empty list among keys, waiting up to
+// timeout (0: until ctx ends) for one to be pushed, by anyone, in-process or
+// over a socket. It returns the key and the element, Nil on timeout, or
+// ctx's error when ctx ends first.
+func (db *DB) BLPop(ctx context.Context, timeout time.Duration, keys ...string) ([]string, error) {
+	return db.blockingPop(ctx, "BLPOP", timeout, keys)
+}
+
+// BRPop is BLPop taking from the tails.
+func (db *DB) BRPop(ctx context.Context, timeout time.Duration, keys ...string) ([]string, error) {
+	return db.blockingPop(ctx, "BRPOP", timeout, keys)
+}
+
+func (db *DB) blockingPop(ctx context.Context, cmd string, timeout time.Duration, keys []string) ([]string, error) {
+	args := make([]any, 0, len(keys)+2)
+	args = append(args, cmd)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	return db.stringsCmd(ctx, append(args, timeout.Seconds())...)
+}
+
+// BLMove is LMove waiting up to timeout (0: until ctx ends) for src to have
+// an element; Nil on timeout.
+func (db *DB) BLMove(ctx context.Context, src, dst string, from, to ListEnd, timeout time.Duration) (string, error) {
+	v, err := db.Do(ctx, "BLMOVE", src, dst, from, to, timeout.Seconds())
+	return v.String(), err
 }

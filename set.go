@@ -14,7 +14,7 @@ func (db *DB) SAdd(ctx context.Context, key string, members ...string) (int64, e
 	}
 	c := db.get()
 	n, err := db.e.SAdd(c.s, key, members)
-	db.pool.Put(c)
+	db.put(c)
 	if err != "" {
 		return 0, redisError(err)
 	}
@@ -35,7 +35,7 @@ func (db *DB) SIsMember(ctx context.Context, key, member string) (bool, error) {
 	}
 	c := db.get()
 	is, err := db.e.SIsMember(c.s, key, member)
-	db.pool.Put(c)
+	db.put(c)
 	if err != "" {
 		return false, redisError(err)
 	}

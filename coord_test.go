@@ -1,0 +1,314 @@
+package cachee_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cachee/cachee"
+	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/server"
+	"github.com/redis/go-redis/v9"
+)
+
+// Tests of the in-process API for pub/sub, transactions and blocking pops,
+// including their interplay with socket clients of the same engine.
+
+func openDB(t *testing.T) *cachee.DB {
+	t.Helper()
+	db, err := cachee.Open(cachee.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// serveDB starts a server on db's engine and returns a go-redis client of it.
+func serveDB(t *testing.T, db *cachee.DB) *redis.Client {
+	t.Helper()
+	srv := server.New(db.Engine(), server.Config{Port: 0})
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	rc := redis.NewClient(&redis.Options{Addr: srv.Addrs()[0].String()})
+	t.Cleanup(func() { rc.Close() })
+	return rc
+}
+
+func recv(t *testing.T, sub *cachee.Subscription) *cachee.Message {
+	t.Helper()
+	select {
+	case m, ok := <-sub.Channel():
+		if !ok {
+			t.Fatalf("subscription closed: %v", sub.Err())
+		}
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message")
+	}
+	return nil
+}
+
+func TestSubscribeInProcessAndSocket(t *testing.T) {
+	db := openDB(t)
+	rc := serveDB(t, db)
+	ctx := context.Background()
+
+	sub, err := db.Subscribe(ctx, "news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := sub.PSubscribe(ctx, "n*"); err != nil {
+		t.Fatal(err)
+	}
+	// An in-process publisher reaches the channel and the pattern.
+	if n, err := db.Publish(ctx, "news", "a"); err != nil || n != 2 {
+		t.Fatalf("Publish: %d %v", n, err)
+	}
+	if m := recv(t, sub); *m != (cachee.Message{Channel: "news", Payload: "a"}) {
+		t.Errorf("got %+v", m)
+	}
+	if m := recv(t, sub); *m != (cachee.Message{Channel: "news", Pattern: "n*", Payload: "a"}) {
+		t.Errorf("got %+v", m)
+	}
+	// A socket publisher reaches the in-process subscriber...
+	if n, err := rc.Publish(ctx, "nothing", "b").Result(); err != nil || n != 1 {
+		t.Fatalf("socket PUBLISH: %d %v", n, err)
+	}
+	if m := recv(t, sub); *m != (cachee.Message{Channel: "nothing", Pattern: "n*", Payload: "b"}) {
+		t.Errorf("got %+v", m)
+	}
+	// ...and an in-process publisher a socket subscriber.
+	ps := rc.Subscribe(ctx, "news")
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Publish(ctx, "news", "c"); n != 3 {
+		t.Errorf("Publish to 3 subscribers reached %d", n)
+	}
+	msg, err := ps.ReceiveMessage(ctx)
+	if err != nil || msg.Channel != "news" || msg.Payload != "c" {
+		t.Errorf("socket subscriber got %+v %v", msg, err)
+	}
+	recv(t, sub)
+	recv(t, sub)
+	// Order per publisher is kept; each message comes by the channel, then
+	// by the pattern.
+	for i := range 500 {
+		db.Publish(ctx, "news", strconv.Itoa(i))
+	}
+	for i := range 500 {
+		want := cachee.Message{Channel: "news", Payload: strconv.Itoa(i)}
+		if m := recv(t, sub); *m != want {
+			t.Fatalf("message %d: got %+v", i, m)
+		}
+		want.Pattern = "n*"
+		if m := recv(t, sub); *m != want {
+			t.Fatalf("message %d by pattern: got %+v", i, m)
+		}
+	}
+	if err := sub.Unsubscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.PUnsubscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Publish(ctx, "news", "d"); n != 1 {
+		t.Errorf("after unsubscribing, PUBLISH reached %d (want only the socket subscriber)", n)
+	}
+	sub.Close()
+	if _, ok := <-sub.Channel(); ok {
+		for range sub.Channel() {
+		}
+	}
+	if sub.Err() != nil {
+		t.Errorf("Err after Close: %v", sub.Err())
+	}
+}
+
+func TestSlowInProcessSubscriberIsDropped(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if _, err := db.Do(ctx, "CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 32kb 60"); err != nil {
+		t.Fatal(err)
+	}
+	slow, _ := db.Subscribe(ctx, "c")
+	fast, _ := db.Subscribe(ctx, "c")
+	defer fast.Close()
+	// The fast subscriber reads everything; the slow one nothing. The
+	// publisher sends in batches the fast one keeps up with.
+	payload := string(make([]byte, 100))
+	for batch := range 100 {
+		for range 50 {
+			if _, err := db.Publish(ctx, "c", payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 50 {
+			if m, ok := <-fast.Channel(); !ok || m.Payload != payload {
+				t.Fatalf("batch %d message %d: fast subscriber closed (%v)", batch, i, fast.Err())
+			}
+		}
+	}
+	deadline := time.After(5 * time.Second)
+	for range slow.Channel() {
+		select {
+		case <-deadline:
+			t.Fatal("slow subscriber never dropped")
+		default:
+		}
+	}
+	if !errors.Is(slow.Err(), cachee.ErrSlowSubscriber) {
+		t.Errorf("slow subscriber ended with %v", slow.Err())
+	}
+}
+
+func TestTxPipelinedAndWatch(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	vals, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error {
+		p.Do("SET", "k", "1")
+		p.Do("INCR", "k")
+		p.Do("LPUSH", "k", "x") // fails alone: WRONGTYPE
+		p.Do("GET", "k")
+		return nil
+	})
+	var rerr *cachee.Error
+	if !errors.As(err, &rerr) || rerr.Prefix != "WRONGTYPE" {
+		t.Fatalf("TxPipelined error %v", err)
+	}
+	if len(vals) != 4 || vals[1].String() != "2" || vals[3].String() != "2" {
+		t.Errorf("TxPipelined replies %v", vals)
+	}
+	if _, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error { p.Do("NOSUCH"); return nil }); err == nil {
+		t.Error("unknown command in a transaction: no error")
+	}
+
+	// Concurrent optimistic increments: every success is counted once.
+	const workers, each = 8, 50
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; {
+				err := db.Watch(ctx, func(tx *cachee.Tx) error {
+					n, err := tx.Get(ctx, "counter")
+					if err != nil && err != cachee.Nil {
+						return err
+					}
+					v, _ := strconv.Atoi(n)
+					_, err = tx.TxPipelined(ctx, func(p *cachee.Pipe) error {
+						p.Do("SET", "counter", v+1)
+						return nil
+					})
+					return err
+				}, "counter")
+				switch {
+				case err == nil:
+					i++
+				case !errors.Is(err, cachee.ErrTxFailed):
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := db.Get(ctx, "counter"); n != strconv.Itoa(workers*each) {
+		t.Errorf("counter %s, want %d", n, workers*each)
+	}
+}
+
+func TestBlockingPopInProcess(t *testing.T) {
+	db := openDB(t)
+	rc := serveDB(t, db)
+	ctx := context.Background()
+
+	// Timeout: Nil.
+	start := time.Now()
+	if _, err := db.BLPop(ctx, 50*time.Millisecond, "q"); err != cachee.Nil {
+		t.Fatalf("BLPop timeout: %v", err)
+	}
+	if time.Since(start) < 40*time.Millisecond {
+		t.Error("BLPop returned before its timeout")
+	}
+	// Context cancellation ends a wait with no timeout, leaving no waiter.
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := db.BLPop(cctx, 0, "q"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("BLPop cancelled: %v", err)
+	}
+	if n := db.Engine().BlockedClients(); n != 0 {
+		t.Errorf("%d waiters left after cancellation", n)
+	}
+	// A socket client's push wakes in-process waiters in FIFO order.
+	type res struct {
+		i   int
+		v   []string
+		err error
+	}
+	out := make(chan res, 3)
+	for i := range 3 {
+		go func() {
+			v, err := db.BRPop(ctx, 5*time.Second, "q")
+			out <- res{i, v, err}
+		}()
+		waitBlocked(t, db.Engine(), i+1)
+	}
+	if err := rc.RPush(ctx, "q", "a", "b", "c").Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]string{}
+	for range 3 {
+		r := <-out
+		if r.err != nil || len(r.v) != 2 || r.v[0] != "q" {
+			t.Fatalf("waiter %d: %v %v", r.i, r.v, r.err)
+		}
+		got[r.i] = r.v[1]
+	}
+	// BRPOP takes from the tail: the first waiter gets the last element.
+	if got[0] != "c" || got[1] != "b" || got[2] != "a" {
+		t.Errorf("FIFO service: %v", got)
+	}
+	if n, _ := rc.Exists(ctx, "q").Result(); n != 0 {
+		t.Error("list not drained by the waiters")
+	}
+	// BLMove waits for src and moves to dst.
+	done := make(chan string)
+	go func() {
+		v, err := db.BLMove(ctx, "src", "dst", cachee.Left, cachee.Right, 5*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- v
+	}()
+	waitBlocked(t, db.Engine(), 1)
+	db.LPush(ctx, "src", "m")
+	if v := <-done; v != "m" {
+		t.Errorf("BLMove got %q", v)
+	}
+	if v, _ := db.LRange(ctx, "dst", 0, -1); fmt.Sprint(v) != "[m]" {
+		t.Errorf("dst %v", v)
+	}
+}
+
+// waitBlocked waits until n clients are blocked.
+func waitBlocked(t *testing.T, e *engine.Engine, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); e.BlockedClients() != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d blocked clients, want %d", e.BlockedClients(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

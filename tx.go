@@ -1,0 +1,102 @@
+package cachee
+
+import (
+	"context"
+	"errors"
+)
+
+// Transactions in go-redis's shape: TxPipelined queues commands and runs them
+// as MULTI/EXEC, atomically with respect to every other caller (socket
+// clients included); Watch runs a function with keys WATCHed, so that a
+// transaction it commits fails with ErrTxFailed if anyone changed them.
+
+// ErrTxFailed is returned when EXEC found a WATCHed key changed: nothing ran,
+// and the caller usually retries.
+var ErrTxFailed = errors.New("cachee: transaction failed")
+
+// Pipe collects the commands of a transaction.
+type Pipe struct {
+	cmds [][]any
+}
+
+// Do queues a command; its reply is in TxPipelined's result at the same index.
+func (p *Pipe) Do(args ...any) { p.cmds = append(p.cmds, args) }
+
+// TxPipelined runs the commands fn queues as one transaction and returns
+// their replies in order. A command that fails at run time (WRONGTYPE, say)
+// fails alone, as in Redis: its Value is empty and the first such error is
+// returned along with every reply.
+func (db *DB) TxPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value, error) {
+	if db.fixed != nil {
+		return db.txPipelined(ctx, fn)
+	}
+	c := db.Conn()
+	defer c.Close()
+	return c.txPipelined(ctx, fn)
+}
+
+// Tx is a dedicated session with WATCHed keys, given to Watch's function:
+// read with its typed methods or Do, then commit with TxPipelined.
+type Tx struct {
+	*DB
+}
+
+// Watch runs fn with keys WATCHed on a dedicated session. If fn commits with
+// tx.TxPipelined and a watched key changed after WATCH, the commit returns
+// ErrTxFailed, and so does Watch. The keys are unwatched when fn returns.
+func (db *DB) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...string) error {
+	c := db.Conn()
+	defer c.Close()
+	if len(keys) > 0 {
+		args := make([]any, 0, 1+len(keys))
+		args = append(args, "WATCH")
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		if _, err := c.Do(ctx, args...); err != nil {
+			return err
+		}
+	}
+	err := fn(&Tx{DB: c.DB})
+	if _, uerr := c.Do(ctx, "UNWATCH"); err == nil && uerr != nil {
+		err = uerr
+	}
+	return err
+}
+
+func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value, error) {
+	var p Pipe
+	if err := fn(&p); err != nil {
+		return nil, err
+	}
+	if len(p.cmds) == 0 {
+		return nil, nil
+	}
+	c := db.fixed
+	if _, err := c.do(ctx, db.e, []any{"MULTI"}); err != nil {
+		return nil, err
+	}
+	for _, args := range p.cmds {
+		if _, err := c.do(ctx, db.e, args); err != nil {
+			_, _ = c.do(ctx, db.e, []any{"DISCARD"})
+			return nil, err
+		}
+	}
+	v, err := c.do(ctx, db.e, []any{"EXEC"})
+	switch {
+	case errors.Is(err, Nil):
+		return nil, ErrTxFailed
+	case err != nil:
+		return nil, err
+	}
+	out := make([]Value, len(v.r.Elems))
+	var first error
+	for i, r := range v.r.Elems {
+		var rerr error
+		out[i], rerr = toValue(r)
+		if rerr != nil && rerr != Nil && first == nil {
+			first = rerr
+		}
+	}
+	return out, first
+}
