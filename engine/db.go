@@ -14,7 +14,7 @@ func (c *Ctx) slot(h uint64, db int) (*shard, *dict) {
 // lookupDB returns the live entry for key in database db, deleting it first if
 // it has expired (Redis's lazy expiry).
 func (c *Ctx) lookupDB(key []byte, db int) *entry {
-	h := c.e.ks.hash(key)
+	h := c.hash(key)
 	sh, d := c.slot(h, db)
 	e := d.find(h, key)
 	if e != nil && c.expired(e) {
@@ -49,7 +49,7 @@ func (c *Ctx) lookup(key []byte) *entry { return c.lookupDB(key, c.db) }
 // hit or miss and records the access time, as Redis's lookupKeyRead does.
 func (c *Ctx) lookupRead(key []byte) *entry {
 	e := c.lookup(key)
-	sh := &c.e.ks.shards[c.e.ks.shardOf(c.e.ks.hash(key))]
+	sh := &c.e.ks.shards[c.e.ks.shardOf(c.hash(key))]
 	if e == nil {
 		sh.misses++
 		c.notify(notifyKeyMiss, "keymiss", key)
@@ -69,7 +69,7 @@ func (c *Ctx) touch(e *entry) {
 
 // add inserts a new key (which must not exist) into database db and returns it.
 func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
-	h := c.e.ks.hash(key)
+	h := c.hash(key)
 	_, d := c.slot(h, db)
 	e := &entry{key: string(key), hash: h, ttlIdx: -1, typ: typ, access: c.e.lruClock()}
 	d.insert(e)

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"unsafe"
+
 	"github.com/cachee/cachee/engine/internal/cmdspec"
 )
 
@@ -18,6 +20,24 @@ type Ctx struct {
 	// serving is set while a waiter's pop runs on behalf of another
 	// session's command (blocking.go): that session holds the locks.
 	serving *Session
+	// hint is the hash of the command's first key, computed when locking.
+	hint keyHint
+}
+
+// keyHint remembers the keyspace hash of one key (by the address and length
+// of its bytes), so a command's lookup does not hash the key a second time.
+type keyHint struct {
+	p *byte
+	n int
+	h uint64
+}
+
+// hash is the keyspace hash of key.
+func (c *Ctx) hash(key []byte) uint64 {
+	if c.hint.p != nil && len(key) == c.hint.n && unsafe.SliceData(key) == c.hint.p {
+		return c.hint.h
+	}
+	return c.e.ks.hash(key)
 }
 
 // nowMs is the command's time in unix ms: read from the clock the first time a
@@ -96,9 +116,9 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 		w.Status("QUEUED")
 		return
 	}
-	locks := e.lockSet(s, cmd, argv)
+	locks, hint := e.lockSet(s, cmd, argv)
 	e.lockShards(locks)
-	e.call(s, cmd, argv, w)
+	e.call(s, cmd, argv, w, hint)
 	e.unlockShards(s, locks)
 }
 
@@ -121,9 +141,9 @@ func (c *Command) arityOK(argc int) bool {
 
 // call runs cmd's handler with its shards already locked: the last step of
 // dispatch, and how EXEC and scripts run the commands they contain.
-func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter) {
+func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hint keyHint) {
 	c := s.pushCtx()
-	*c = Ctx{e: e, s: s, argv: argv, w: w, cmd: cmd, db: s.DB()}
+	*c = Ctx{e: e, s: s, argv: argv, w: w, cmd: cmd, db: s.DB(), hint: hint}
 	cmd.handler(c)
 	c.argv, c.w = nil, nil
 	s.popCtx()
@@ -150,21 +170,27 @@ func (s *Session) popCtx() { s.depth-- }
 // so two commands never deadlock): those of its keys, none for a command
 // without keys, or nil meaning every shard, for commands that span the
 // keyspace or whose keys cannot be found.
-func (e *Engine) lockSet(s *Session, cmd *Command, argv [][]byte) []int {
+// The hint is the hash of the first key, for the command's lookups.
+func (e *Engine) lockSet(s *Session, cmd *Command, argv [][]byte) ([]int, keyHint) {
 	if cmd.opts&lockAll != 0 {
-		return nil
+		return nil, keyHint{}
 	}
 	pos, err := cmd.Spec.KeyPositions(argv, s.keyPos[:0])
 	s.keyPos = pos[:0]
 	if err != nil {
-		return nil
+		return nil, keyHint{}
 	}
 	locks := s.locks[:0]
-	for _, p := range pos {
-		locks = insertSorted(locks, e.ks.shardOf(e.ks.hash(argv[p])))
+	var hint keyHint
+	for i, p := range pos {
+		h := e.ks.hash(argv[p])
+		if i == 0 && len(argv[p]) > 0 {
+			hint = keyHint{p: unsafe.SliceData(argv[p]), n: len(argv[p]), h: h}
+		}
+		locks = insertSorted(locks, e.ks.shardOf(h))
 	}
 	s.locks = locks
-	return locks
+	return locks, hint
 }
 
 // lockShards locks a lock set (nil: every shard) in index order.

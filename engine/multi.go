@@ -143,7 +143,7 @@ func cmdExec(c *Ctx) {
 		s.inExec = true
 		c.w.Array(len(m.queue))
 		for _, q := range m.queue {
-			c.e.call(s, q.cmd, q.argv, c.w)
+			c.e.call(s, q.cmd, q.argv, c.w, keyHint{})
 		}
 		s.inExec = false
 	}

@@ -180,6 +180,9 @@ type Spec struct {
 	proc       getKeysProc
 	hasKeys    bool // Redis's doesCommandHaveKeys
 	useSpecs   bool // a key spec without NOT_KEY and none with VARIABLE_FLAGS
+	// oneKey is the argv index of the only key of a command whose key specs
+	// say exactly that (GET, INCR, HSET...), 0 otherwise: KeyPositions' fast path.
+	oneKey int
 }
 
 // Has reports whether s has every flag in f.
@@ -447,6 +450,10 @@ func newSpec(info, docs *node, parent *Spec, r *registry) (*Spec, error) {
 	}
 	s.proc = procFor(s.Name)
 	s.useSpecs = allInv&KeyNotKey != 0 && all&KeyVariableFlags == 0
+	if ks := s.KeySpecs; s.useSpecs && len(ks) == 1 && ks[0].BeginSearch == BeginSearchIndex &&
+		ks[0].FindKeys == FindKeysRange && ks[0].Range.LastKey == 0 {
+		s.oneKey = ks[0].Index
+	}
 	s.hasKeys = s.proc != procNone || allInv&KeyNotKey != 0
 	if parent != nil && !strings.HasPrefix(s.Name, parent.Name+"|") {
 		return nil, fmt.Errorf("subcommand %q of %q", s.Name, parent.Name)
