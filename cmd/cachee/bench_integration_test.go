@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -183,6 +184,51 @@ func TestBenchAuthAndUnreachable(t *testing.T) {
 	err := runBench(o, &bytes.Buffer{}, false)
 	if err == nil || err.Error() != "cannot connect to tcp 127.0.0.1:"+free+": connection refused" {
 		t.Errorf("unreachable: %v", err)
+	}
+}
+
+// The client loop must not allocate per request, or the in-process numbers
+// measure the benchmark's garbage collector more than the engine.
+func TestBenchClientLoopDoesNotAllocate(t *testing.T) {
+	tg := newInProcess("exec", 0, connSetup{})
+	defer tg.close()
+	w := testByName(t, "ping").build(0, nil)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 50000
+	if _, err := runWorkload(tg, w, runOptions{clients: 1, pipeline: 1, requests: n, seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if per := float64(after.Mallocs-before.Mallocs) / n; per > 0.05 {
+		t.Fatalf("%.2f allocations per PING request, want ~0 (only the run's fixed setup)", per)
+	}
+}
+
+func TestBenchRESP3AndDBNum(t *testing.T) {
+	addr := redistest.Start(t)
+	_, port, _ := net.SplitHostPort(addr)
+	var out bytes.Buffer
+	// RESP3 replies (HELLO's map, LRANGE's array) must parse as well as RESP2's.
+	o := parseBench(t, "-p", port, "-3", "--dbnum", "2", "-t", "set,lrange_100", "-n", "50", "-c", "2", "-r", "10", "--csv")
+	if err := runBench(o, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), ",0,") < 2 {
+		t.Fatalf("expected two error-free rows:\n%s", out.String())
+	}
+	c, err := (&socketTarget{network: "tcp", addr: addr}).connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	rc := c.(*respConn)
+	if v, _ := rc.call("DBSIZE"); v.Int != 0 {
+		t.Errorf("database 0 holds %d keys: --dbnum 2 was not selected", v.Int)
+	}
+	rc.call("SELECT", "2")
+	if v, _ := rc.call("DBSIZE"); v.Int == 0 {
+		t.Error("database 2 is empty after the run")
 	}
 }
 
