@@ -78,22 +78,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port prints a loopback port nothing listens on (bash's /dev/tcp).
+# free_port prints a loopback port nothing listens on (bash's /dev/tcp),
+# below Linux's ephemeral range so no client connection holds it either.
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
 }
 
-wait_ready() { # port
+wait_ready() { # port name log
   local i
   for i in $(seq 100); do
     redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  echo "compare.sh: server on port $1 did not start" >&2; exit 1
+  echo "compare.sh: $2 did not start on port $1: $(tail -n 1 "$3" 2>/dev/null)" >&2; exit 1
 }
 
 # start_servers sets RPORT CPORT RSOCK CSOCK RPID CPID.
@@ -109,7 +110,8 @@ start_servers() {
   "$BIN" serve --port "$CPORT" --bind 127.0.0.1 --unixsocket "$CSOCK" --unixsocketperm 700 \
     --databases 16 --maxclients 10000 --protected-mode yes 2>"$WORK/cachee.log" &
   CPID=$!; PIDS+=("$CPID")
-  wait_ready "$RPORT"; wait_ready "$CPORT"
+  wait_ready "$RPORT" redis-server "$WORK/redis.log"; wait_ready "$CPORT" cachee "$WORK/cachee.log"
+  echo "started redis-server pid $RPID port $RPORT, cachee pid $CPID port $CPORT"
 }
 
 stop_servers() {
