@@ -1,6 +1,7 @@
 // Command cachee serves a cachee engine to Redis clients and benchmarks it.
 //
 //	cachee serve [--port 6379] [--bind 127.0.0.1] [--requirepass ...] [--config redis.conf]
+//	cachee bench [-h host -p port | -s socket] [-t tests | --scenario name | -- CMD ARGS...]
 package main
 
 import (
@@ -28,7 +29,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd())
+	root.AddCommand(serveCmd(), benchCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "cachee:", err)
 		os.Exit(1)
