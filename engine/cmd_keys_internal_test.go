@@ -96,7 +96,8 @@ func (h *harness) script(pairs ...string) {
 }
 
 // addTyped creates key holding an (empty) value of type typ in the session's
-// database, standing in for commands of other families.
+// database, standing in for commands of other families; a sorted set is a
+// real one with the member "m" at score 1.
 func (h *harness) addTyped(key string, typ valueType) {
 	h.e.ks.lockAll()
 	defer h.e.ks.unlockAll()
@@ -104,7 +105,12 @@ func (h *harness) addTyped(key string, typ valueType) {
 	if en := c.lookup([]byte(key)); en != nil {
 		c.remove(en)
 	}
-	c.add([]byte(key), typ)
+	en := c.add([]byte(key), typ)
+	if typ == typeZSet {
+		z := newZset()
+		z.add("m", 1, 0, c.zlimits())
+		en.obj = z
+	}
 }
 
 // dictCount is the number of entries in database db, expired or not (what
