@@ -457,13 +457,7 @@ func (c *Ctx) zrangeGeneric(keyIdx int, dst []byte, by zrangeBy, dir zrangeDir) 
 	lim := c.zlimits()
 	out := newZset()
 	out.big = by == byRank && count > lim.entries
-	if count > 0 {
-		z.each(from, reverse, func(it zitem) bool {
-			out.add(it.member, it.score, 0, lim)
-			count--
-			return count > 0
-		})
-	}
+	z.walk(from, count, reverse, func(it zitem) { out.add(it.member, it.score, 0, lim) })
 	c.zstore(dst, out, "zrangestore")
 }
 
@@ -507,14 +501,7 @@ func window(lo, hi int, offset, limit int64, reverse bool) (from, count int) {
 // [member, score] pairs in RESP3, as Redis 7.0 replies.
 func (c *Ctx) replyRange(z *zset, from, count int, reverse, withScores bool) {
 	c.replyScoredHeader(count, withScores)
-	if count == 0 {
-		return
-	}
-	z.each(from, reverse, func(it zitem) bool {
-		c.replyScored(it, withScores)
-		count--
-		return count > 0
-	})
+	z.walk(from, count, reverse, func(it zitem) { c.replyScored(it, withScores) })
 }
 
 func (c *Ctx) replyScoredHeader(n int, withScores bool) {
@@ -967,7 +954,7 @@ func (c *Ctx) zsetOperation(dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 			c.w.Error(ErrWrongType)
 			return
 		}
-		srcs[i].obj = e.obj
+		srcs[i].key = e
 	}
 	agg, withScores, limit := aggSum, false, int64(0)
 	for j < len(c.argv) {
@@ -1057,7 +1044,7 @@ type setMembers interface {
 type zsource struct {
 	z      *zset
 	set    setMembers
-	obj    any // the stored value, to notice one key named twice
+	key    *entry // the input's key (nil when missing), to notice one named twice
 	weight float64
 }
 
@@ -1070,6 +1057,8 @@ func (s *zsource) len() int {
 	}
 	return 0
 }
+
+func (s *zsource) sameKey(o *zsource) bool { return s.key != nil && s.key == o.key }
 
 // find returns member's score in the input (1 in a set).
 func (s *zsource) find(member string) (float64, bool) {
@@ -1132,7 +1121,7 @@ func zinterItems(srcs []zsource, agg aggregate, cardOnly bool, limit int64) ([]z
 		v := first.weighted(score)
 		for j := 1; j < len(srcs); j++ {
 			s := &srcs[j]
-			other, ok := score, s.obj == first.obj
+			other, ok := score, s.sameKey(first)
 			if !ok {
 				if other, ok = s.find(m); !ok {
 					return true
@@ -1156,7 +1145,7 @@ func zdiffItems(srcs []zsource) []zitem {
 	first := &srcs[0]
 	first.each(func(m string, score float64) bool {
 		for j := 1; j < len(srcs); j++ {
-			if s := &srcs[j]; s.obj == first.obj {
+			if s := &srcs[j]; s.sameKey(first) {
 				return false // the same key again: nothing survives
 			} else if _, ok := s.find(m); ok {
 				return true
@@ -1212,7 +1201,7 @@ func cmdZscan(c *Ctx) {
 	}
 	if !z.big {
 		// A listpack comes back whole, in order, as in Redis.
-		z.each(0, false, func(it zitem) bool { keep(it); return true })
+		z.walk(0, z.len(), false, keep)
 		cursor = 0
 	} else {
 		// COUNT is a hint: visit buckets until that many members were

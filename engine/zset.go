@@ -186,10 +186,7 @@ func (z *zset) removeRange(from, to int) int {
 		return 0
 	}
 	doomed := make([]zitem, 0, to-from)
-	z.each(from, false, func(it zitem) bool {
-		doomed = append(doomed, it)
-		return len(doomed) < to-from
-	})
+	z.walk(from, to-from, false, func(it zitem) { doomed = append(doomed, it) })
 	for _, it := range doomed {
 		z.dict.remove(zhash(it.member), it.member)
 		z.tree.Delete(it)
@@ -228,6 +225,18 @@ func (z *zset) each(from int, reverse bool, fn func(zitem) bool) {
 		z.tree.Descend(z.at(from), fn)
 	default:
 		z.tree.Ascend(z.at(from), fn)
+	}
+}
+
+// walk calls fn on count members from position from, walking down when
+// reverse.
+func (z *zset) walk(from, count int, reverse bool, fn func(zitem)) {
+	if count > 0 {
+		z.each(from, reverse, func(it zitem) bool {
+			fn(it)
+			count--
+			return count > 0
+		})
 	}
 }
 
