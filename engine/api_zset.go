@@ -67,13 +67,10 @@ func (e *Engine) ZRange(s *Session, key string, start, stop int64, reverse bool,
 		if z, err = c.zsetRead(unsafeBytes(key)); z == nil {
 			return
 		}
-		lo, hi := rankSpan(start, stop, z.len())
-		from := lo
-		if reverse {
-			from = z.len() - 1 - lo
-		}
-		dst = slices.Grow(dst, hi-lo)
-		z.walk(from, hi-lo, reverse, func(it zitem) { dst = append(dst, Z{Score: it.score, Member: it.member}) })
+		lo, hi := z.span(&zbounds{by: byRank, start: start, stop: stop}, reverse)
+		from, count := window(lo, hi, 0, -1, reverse)
+		dst = slices.Grow(dst, count)
+		z.walk(from, count, reverse, func(it zitem) { dst = append(dst, Z{Score: it.score, Member: it.member}) })
 	})
 	return dst, err
 }

@@ -163,24 +163,22 @@ func (c *Ctx) zaddOp(key []byte, f zaddFlags, n int, elem func(int) (string, flo
 		e.obj = newZset()
 	}
 	z, lim := e.obj.(*zset), c.zlimits()
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && err == ""; i++ {
 		m, s := elem(i)
 		s, out := z.add(m, s, f, lim)
 		switch out {
 		case zaddNaN:
 			err = errZaddNaN
+			continue
+		case zaddNop:
+			continue
 		case zaddAdded:
 			r.added++
 		case zaddUpdated:
 			r.updated++
 		}
-		if err != "" {
-			break
-		}
-		if out != zaddNop {
-			r.processed++
-			r.score = s
-		}
+		r.processed++
+		r.score = s
 	}
 	if r.added+r.updated > 0 {
 		event := "zadd"
@@ -255,27 +253,18 @@ func (z *zset) size() int {
 }
 
 // ZCOUNT key min max
-func cmdZcount(c *Ctx) {
-	r, ok := parseScoreRange(c.argv[2], c.argv[3])
-	if !ok {
-		c.w.Error(errMinMaxNotFloat)
-		return
-	}
-	if z, ok := c.zsetReadOrReply(c.argv[1]); ok {
-		lo, hi := z.scoreSpan(&r)
-		c.w.Int(int64(hi - lo))
-	}
-}
+func cmdZcount(c *Ctx) { c.zcountGeneric(byScore) }
 
 // ZLEXCOUNT key min max
-func cmdZlexcount(c *Ctx) {
-	r, ok := parseLexRange(c.argv[2], c.argv[3])
+func cmdZlexcount(c *Ctx) { c.zcountGeneric(byLex) }
+
+func (c *Ctx) zcountGeneric(by zrangeBy) {
+	b, ok := c.parseBounds(by, 2, 3)
 	if !ok {
-		c.w.Error(errMinMaxNotLex)
 		return
 	}
 	if z, ok := c.zsetReadOrReply(c.argv[1]); ok {
-		lo, hi := z.lexSpan(&r)
+		lo, hi := z.span(&b, false)
 		c.w.Int(int64(hi - lo))
 	}
 }
@@ -396,28 +385,11 @@ func (c *Ctx) zrangeGeneric(keyIdx int, dst []byte, by zrangeBy, dir zrangeDir) 
 		c.w.Error(errWithscoresByLex)
 		return
 	}
-	minArg, maxArg := c.argv[keyIdx+1], c.argv[keyIdx+2]
+	minIdx, maxIdx := keyIdx+1, keyIdx+2
 	if reverse && by != byRank {
-		minArg, maxArg = maxArg, minArg
+		minIdx, maxIdx = maxIdx, minIdx // the REV forms name max first
 	}
-	var start, stop int64
-	var sr scoreRange
-	var lr lexRange
-	ok := true
-	switch by {
-	case byRank:
-		if start, ok = c.intArg(keyIdx + 1); ok {
-			stop, ok = c.intArg(keyIdx + 2)
-		}
-	case byScore:
-		if sr, ok = parseScoreRange(minArg, maxArg); !ok {
-			c.w.Error(errMinMaxNotFloat)
-		}
-	case byLex:
-		if lr, ok = parseLexRange(minArg, maxArg); !ok {
-			c.w.Error(errMinMaxNotLex)
-		}
-	}
+	b, ok := c.parseBounds(by, minIdx, maxIdx)
 	if !ok {
 		return
 	}
@@ -433,21 +405,11 @@ func (c *Ctx) zrangeGeneric(keyIdx int, dst []byte, by zrangeBy, dir zrangeDir) 
 		}
 		return
 	}
-	var from, count int
-	switch by {
-	case byRank:
-		lo, hi := rankSpan(start, stop, z.len())
-		from, count = lo, hi-lo
-		if reverse {
-			from = z.len() - 1 - lo
-		}
-	case byScore:
-		lo, hi := z.scoreSpan(&sr)
-		from, count = window(lo, hi, offset, limit, reverse)
-	case byLex:
-		lo, hi := z.lexSpan(&lr)
-		from, count = window(lo, hi, offset, limit, reverse)
+	if by == byRank {
+		offset = 0 // "LIMIT n -1" passes with ranks, and Redis ignores its offset
 	}
+	lo, hi := z.span(&b, reverse)
+	from, count := window(lo, hi, offset, limit, reverse)
 	if dst == nil {
 		c.replyRange(z, from, count, reverse, withScores)
 		return
@@ -459,6 +421,56 @@ func (c *Ctx) zrangeGeneric(keyIdx int, dst []byte, by zrangeBy, dir zrangeDir) 
 	out.big = by == byRank && count > lim.entries
 	z.walk(from, count, reverse, func(it zitem) { out.add(it.member, it.score, 0, lim) })
 	c.zstore(dst, out, "zrangestore")
+}
+
+// zbounds is the min and max of a range command, read by rank, score or lex.
+type zbounds struct {
+	by          zrangeBy
+	start, stop int64 // byRank
+	score       scoreRange
+	lex         lexRange
+}
+
+// parseBounds reads argv[minIdx] and argv[maxIdx] as by says, or returns ok
+// false after replying Redis's error for that kind.
+func (c *Ctx) parseBounds(by zrangeBy, minIdx, maxIdx int) (b zbounds, ok bool) {
+	b.by = by
+	switch by {
+	case byRank:
+		if b.start, ok = c.intArg(minIdx); ok {
+			b.stop, ok = c.intArg(maxIdx)
+		}
+	case byScore:
+		if b.score, ok = parseScoreRange(c.argv[minIdx], c.argv[maxIdx]); !ok {
+			c.w.Error(errMinMaxNotFloat)
+		}
+	case byLex:
+		if b.lex, ok = parseLexRange(c.argv[minIdx], c.argv[maxIdx]); !ok {
+			c.w.Error(errMinMaxNotLex)
+		}
+	}
+	return b, ok
+}
+
+// span is the positions [lo, hi), in ascending order, of the members within
+// b; ranks count from the highest score when reverse (ZREVRANGE). A nil set
+// has none.
+func (z *zset) span(b *zbounds, reverse bool) (lo, hi int) {
+	if z == nil {
+		return 0, 0
+	}
+	switch b.by {
+	case byRank:
+		n := z.len()
+		lo, hi = rankSpan(b.start, b.stop, n)
+		if reverse {
+			lo, hi = n-hi, n-lo
+		}
+		return lo, hi
+	case byScore:
+		return z.scoreSpan(&b.score)
+	}
+	return z.lexSpan(&b.lex)
 }
 
 // rankSpan turns start and stop (negative counts from the end) into the
@@ -592,24 +604,7 @@ func cmdZremrangebyscore(c *Ctx) { c.zremrangeGeneric(byScore, "zremrangebyscore
 func cmdZremrangebylex(c *Ctx) { c.zremrangeGeneric(byLex, "zremrangebylex") }
 
 func (c *Ctx) zremrangeGeneric(by zrangeBy, event string) {
-	var start, stop int64
-	var sr scoreRange
-	var lr lexRange
-	ok := true
-	switch by {
-	case byRank:
-		if start, ok = c.intArg(2); ok {
-			stop, ok = c.intArg(3)
-		}
-	case byScore:
-		if sr, ok = parseScoreRange(c.argv[2], c.argv[3]); !ok {
-			c.w.Error(errMinMaxNotFloat)
-		}
-	case byLex:
-		if lr, ok = parseLexRange(c.argv[2], c.argv[3]); !ok {
-			c.w.Error(errMinMaxNotLex)
-		}
-	}
+	b, ok := c.parseBounds(by, 2, 3)
 	if !ok {
 		return
 	}
@@ -622,16 +617,7 @@ func (c *Ctx) zremrangeGeneric(by zrangeBy, event string) {
 		return
 	}
 	z := e.obj.(*zset)
-	var lo, hi int
-	switch by {
-	case byRank:
-		lo, hi = rankSpan(start, stop, z.len())
-	case byScore:
-		lo, hi = z.scoreSpan(&sr)
-	case byLex:
-		lo, hi = z.lexSpan(&lr)
-	}
-	n := z.removeRange(lo, hi)
+	n := z.removeRange(z.span(&b, false))
 	c.w.Int(int64(n))
 	c.removed(e, n, event)
 }
@@ -672,11 +658,10 @@ func (c *Ctx) zpopCommand(highest bool) {
 // key is ready (Redis's genericZpopCommand after its key lookup). e must be a
 // live sorted set stored under key.
 //
-// It pops up to count members from the lowest scores (the highest when
-// highest);
-// count < 0 means no COUNT was given and pops one, count 0 replies an empty
-// array. The reply lists member, score... flat, or each pair in its own array
-// when nested (RESP3 with COUNT, and always for ZMPOP); emitKey puts key first
+// It pops up to count members with the lowest scores, or the highest; count
+// < 0 means no COUNT was given and pops one, count 0 replies an empty array.
+// The reply lists member, score... flat, or each pair in its own array when
+// nested (RESP3 with COUNT, and always for ZMPOP); emitKey puts key first
 // ([key, member, score] for BZPOPMIN, [key, [[member, score]...]] for ZMPOP).
 // It publishes zpopmin or zpopmax, then "del" if it emptied the key.
 func (c *Ctx) zpopGeneric(e *entry, key []byte, highest bool, count int64, emitKey, nested bool) {
@@ -1338,12 +1323,8 @@ func (r *scoreRange) aboveMin(s float64) bool { return s > r.min || s == r.min &
 
 func (r *scoreRange) belowMax(s float64) bool { return s < r.max || s == r.max && !r.maxex }
 
-// scoreSpan is the positions [lo, hi) of the members whose scores are in r
-// (0, 0 for a nil set).
+// scoreSpan is the positions [lo, hi) of the members whose scores are in r.
 func (z *zset) scoreSpan(r *scoreRange) (lo, hi int) {
-	if z == nil {
-		return 0, 0
-	}
 	lo = z.countBefore(func(it zitem) bool { return !r.aboveMin(it.score) })
 	hi = z.countBefore(func(it zitem) bool { return r.belowMax(it.score) })
 	return lo, max(lo, hi)
@@ -1379,11 +1360,8 @@ func (r *lexRange) belowMax(m string) bool {
 	return c < 0 || c == 0 && !r.max.ex
 }
 
-// lexSpan is the positions [lo, hi) of the members in r (0, 0 for a nil set).
+// lexSpan is the positions [lo, hi) of the members in r.
 func (z *zset) lexSpan(r *lexRange) (lo, hi int) {
-	if z == nil {
-		return 0, 0
-	}
 	lo = z.countBefore(func(it zitem) bool { return !r.aboveMin(it.member) })
 	hi = z.countBefore(func(it zitem) bool { return r.belowMax(it.member) })
 	return lo, max(lo, hi)

@@ -287,6 +287,7 @@ func TestZsetDiffRange(t *testing.T) {
 			"zrange z 0 1 rev withscores",
 			"zrange z -2 -1 rev",
 			"zrange z 0 -1 limit 0 -1",
+			"zrange z 0 -1 limit 2 -1",
 			"zrange z 0 -1 limit 0 1",
 			"zrange z 0 -1 limit 0",
 			"zrange z 0 -1 rev rev",
