@@ -146,17 +146,39 @@ func (z *zset) add(member string, score float64, f zaddFlags, lim zlimits) (floa
 	if !z.big && (z.len()+1 > lim.entries || len(member) > lim.value) {
 		z.big = true
 	}
-	z.insert(h, strings.Clone(member), score)
+	z.insert(h, member, score)
 	return score, zaddAdded
 }
 
-// insert adds a member that is not present; member must not be borrowed.
+// insert adds a member that is not present, copying it.
 func (z *zset) insert(h uint64, member string, score float64) {
 	if !z.big {
 		score = listpackScore(score)
 	}
-	z.dict.insert(&znode{member: member, score: score, hash: h})
-	z.tree.Set(zitem{score, member})
+	n := newZnode(member, h)
+	n.score = score
+	z.dict.insert(n)
+	z.tree.Set(zitem{score, n.member})
+}
+
+// inlineMember is the longest member stored inside its node.
+const inlineMember = 24
+
+// newZnode allocates a node for a copy of member. A short member's bytes
+// share the node's allocation, so a lookup, which reads both, touches one
+// object instead of two scattered ones (at 100 000 members each is a cache
+// miss). The bytes are written once, here, and never modified.
+func newZnode(member string, h uint64) *znode {
+	if len(member) > inlineMember || len(member) == 0 {
+		return &znode{member: strings.Clone(member), hash: h}
+	}
+	x := new(struct {
+		znode
+		buf [inlineMember]byte
+	})
+	copy(x.buf[:], member)
+	x.member, x.hash = unsafe.String(&x.buf[0], len(member)), h
+	return &x.znode
 }
 
 // setScore moves member n to a new score.
