@@ -492,3 +492,24 @@ func TestZsetBigValue(t *testing.T) {
 		"zrange big 0 0", "*[$m49999]",
 	)
 }
+
+// TestZsetCopyIsIndependent checks that COPY and the *STORE commands build
+// sets that share nothing mutable with their sources.
+func TestZsetCopyIsIndependent(t *testing.T) {
+	h := newHarness(t)
+	h.do("config", "set", "zset-max-listpack-entries", "2")
+	h.script(
+		"zadd a 1 x 2 y 3 z 4 a-member-longer-than-24-bytes", ":4",
+		"copy a b", ":1",
+		"zunionstore u 1 a", ":4",
+		"zincrby b 10 x", ",11",
+		"zrem b y", ":1",
+		"zadd a 0 new", ":1",
+		"zrem a z", ":1",
+		"zrange a 0 -1 withscores", "*[$new, ,0, $x, ,1, $y, ,2, $a-member-longer-than-24-bytes, ,4]",
+		"zrange b 0 -1 withscores", "*[$z, ,3, $a-member-longer-than-24-bytes, ,4, $x, ,11]",
+		"zrange u 0 -1 withscores", "*[$x, ,1, $y, ,2, $z, ,3, $a-member-longer-than-24-bytes, ,4]",
+		"zrank b x", ":2",
+		"zscore u z", ",3",
+	)
+}

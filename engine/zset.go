@@ -74,16 +74,23 @@ func (z *zset) encoding() string {
 	return "listpack"
 }
 
-// clone copies the set for COPY. The tree copy is O(1) copy-on-write (each
-// tree copies a shared node before changing it); members are immutable
-// strings and are shared.
+// clone copies the set for COPY, members included (they live in the nodes
+// of the set that made them, see newZnode).
 func (z *zset) clone() any {
-	c := &zset{tree: z.tree.Copy(), big: z.big}
-	c.dict.grow(z.dict.count)
-	for n := range z.dict.all() {
-		c.dict.insert(&znode{member: n.member, score: n.score, hash: n.hash})
-	}
+	c := newZset()
+	c.big = z.big
+	c.dict.grow(z.len())
+	z.walk(0, z.len(), false, c.appendSorted)
 	return c
+}
+
+// appendSorted adds a copy of a member that sorts after every present one,
+// filling B-tree nodes completely (bulk load).
+func (z *zset) appendSorted(it zitem) {
+	n := newZnode(it.member, zhash(it.member))
+	n.score = it.score
+	z.dict.insert(n)
+	z.tree.Load(zitem{it.score, n.member})
 }
 
 // score returns member's score.
@@ -320,16 +327,15 @@ func (z *zset) fitListpack(lim zlimits) {
 	}
 }
 
-// zsetOf builds a set from members that are distinct and owned, in the
-// skiplist encoding (callers may then fitListpack).
+// zsetOf builds a set from distinct members, in the skiplist encoding
+// (callers may then fitListpack).
 func zsetOf(items []zitem) *zset {
 	sort.Slice(items, func(i, j int) bool { return zless(items[i], items[j]) })
 	z := newZset()
 	z.big = true
 	z.dict.grow(len(items))
 	for _, it := range items {
-		z.dict.insert(&znode{member: it.member, score: it.score, hash: zhash(it.member)})
-		z.tree.Load(it)
+		z.appendSorted(it)
 	}
 	return z
 }
