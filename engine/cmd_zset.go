@@ -560,12 +560,8 @@ func (c *Ctx) zstore(key []byte, z *zset, event string) {
 
 // ZREM key member [member ...]
 func cmdZrem(c *Ctx) {
-	e, ok := c.lookupWriteType(c.argv[1], typeZSet)
-	if !ok {
-		return
-	}
+	e := c.zsetWriteOrZero(c.argv[1])
 	if e == nil {
-		c.w.Int(0)
 		return
 	}
 	z := e.obj.(*zset)
@@ -580,6 +576,16 @@ func cmdZrem(c *Ctx) {
 	}
 	c.w.Int(int64(n))
 	c.removed(e, n, "zrem")
+}
+
+// zsetWriteOrZero is lookupWriteType for the removals: key's entry, or nil
+// after replying WRONGTYPE, or 0 for a missing key.
+func (c *Ctx) zsetWriteOrZero(key []byte) *entry {
+	e, ok := c.lookupWriteType(key, typeZSet)
+	if ok && e == nil {
+		c.w.Int(0)
+	}
+	return e
 }
 
 // removed publishes event after a command removed n members of e's set, and
@@ -608,12 +614,8 @@ func (c *Ctx) zremrangeGeneric(by zrangeBy, event string) {
 	if !ok {
 		return
 	}
-	e, ok := c.lookupWriteType(c.argv[1], typeZSet)
-	if !ok {
-		return
-	}
+	e := c.zsetWriteOrZero(c.argv[1])
 	if e == nil {
-		c.w.Int(0)
 		return
 	}
 	z := e.obj.(*zset)
