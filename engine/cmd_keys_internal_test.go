@@ -58,21 +58,25 @@ func newHarness(t *testing.T) *harness {
 // nowMs is the harness clock in unix ms.
 func (h *harness) nowMs() int64 { return h.clock.Now().UnixMilli() }
 
-// do runs one command and returns its reply rendered by render.
-func (h *harness) do(args ...string) string {
-	h.t.Helper()
+// execArgs runs one command on session s and returns its captured reply.
+func execArgs(e *Engine, s *Session, args ...string) Reply {
 	argv := make([][]byte, len(args))
 	for i, a := range args {
 		argv[i] = []byte(a)
 	}
-	w := NewCapture(h.s.Proto())
-	h.e.Exec(h.s, argv, w)
-	r := w.Replies()
-	if len(r) != 1 {
-		h.t.Fatalf("%q: %d replies, want 1", args, len(r))
+	w := NewCapture(s.Proto())
+	e.Exec(s, argv, w)
+	if r := w.Replies(); len(r) == 1 {
+		return r[0]
 	}
-	return render(r[0])
+	return Reply{Kind: KindError, Str: fmt.Sprintf("%q: %d replies, want 1", args, len(w.Replies()))}
 }
+
+// reply runs one command and returns its captured reply.
+func (h *harness) reply(args ...string) Reply { return execArgs(h.e, h.s, args...) }
+
+// do runs one command and returns its reply rendered by render.
+func (h *harness) do(args ...string) string { return render(h.reply(args...)) }
 
 // check runs a command given as one line (split on spaces, "" for an empty
 // argument) and compares its

@@ -25,14 +25,12 @@ var listCommands = []cmdDef{
 	{name: "blmpop", handler: cmdBlmpop},
 }
 
-// Errors only the list commands reply. ErrNumkeys and errMpopCount are
-// worded as ZMPOP's and BZMPOP's too.
+// Errors only the list commands reply.
 const (
 	errIndexRange = "ERR index out of range"
 	errLposRank   = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	errLposCount  = "ERR COUNT can't be negative"
 	errLposMaxlen = "ERR MAXLEN can't be negative"
-	errMpopCount  = "ERR count should be greater than 0"
 )
 
 // The keyspace events of pushes and pops, by end (listHead, listTail).
@@ -611,7 +609,7 @@ func (c *Ctx) lmpopArgs(numkeysIdx int) (keys [][]byte, where int, count int64, 
 			return nil, 0, 0, false
 		}
 		j++
-		if count, ok = c.minArg(j, 1, errMpopCount); !ok {
+		if count, ok = c.minArg(j, 1, ErrCountPositive); !ok {
 			return nil, 0, 0, false
 		}
 	}

@@ -47,27 +47,6 @@ func TestScanDiff(t *testing.T) {
 	})
 }
 
-// scanKeys runs a whole SCAN iteration with opts and returns every key
-// returned, duplicates included.
-func scanKeys(t *testing.T, c *oracle.Client, opts ...string) []string {
-	t.Helper()
-	var out []string
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		if calls > 100000 {
-			t.Fatal("SCAN does not end")
-		}
-		v := mustDo(t, c, append([]string{"SCAN", cursor}, opts...)...)
-		if len(v.Elems) != 2 {
-			t.Fatalf("SCAN reply %v", v)
-		}
-		out = append(out, elems(t, v.Elems[1])...)
-		if cursor = v.Elems[0].Str; cursor == "0" {
-			return out
-		}
-	}
-}
-
 func TestScanIterationDiff(t *testing.T) {
 	p := oracle.Start(t)
 	for _, c := range []*oracle.Client{p.Real(), p.Ours()} {
@@ -81,7 +60,7 @@ func TestScanIterationDiff(t *testing.T) {
 	}
 	for _, opts := range [][]string{nil, {"COUNT", "1"}, {"COUNT", "7"}, {"COUNT", "5000"},
 		{"MATCH", "key:1*"}, {"MATCH", "*:2?", "COUNT", "3"}, {"TYPE", "list"}, {"TYPE", "set", "COUNT", "2"}} {
-		real, ours := scanKeys(t, p.Real(), opts...), scanKeys(t, p.Ours(), opts...)
+		real, ours := strs(scanAll(t, p.Real(), []string{"SCAN"}, opts...)), strs(scanAll(t, p.Ours(), []string{"SCAN"}, opts...))
 		r, o := dedup(real), dedup(ours)
 		if !slices.Equal(r, o) {
 			t.Errorf("SCAN %q: redis %d keys, cachee %d", opts, len(r), len(o))

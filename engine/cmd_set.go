@@ -27,9 +27,7 @@ var setCommands = []cmdDef{
 }
 
 // Errors only the set commands reply.
-const (
-	errLimitNegative = "ERR LIMIT can't be negative"
-)
+const ()
 
 // readSet looks key up for a command that reads it: e is nil when the key is
 // missing, and ok is false after a WRONGTYPE reply.
@@ -436,7 +434,7 @@ func cmdSintercard(c *Ctx) {
 		}
 		j++
 		if limit, ok = parseInt(c.argv[j]); !ok || limit < 0 {
-			c.w.Error(errLimitNegative)
+			c.w.Error(ErrLimitNegative)
 			return
 		}
 	}

@@ -219,18 +219,6 @@ func TestSetSscanUnderMutation(t *testing.T) {
 	}
 }
 
-// reply runs one command and returns its captured reply.
-func (h *harness) reply(args ...string) Reply {
-	h.t.Helper()
-	argv := make([][]byte, len(args))
-	for i, a := range args {
-		argv[i] = []byte(a)
-	}
-	w := NewCapture(h.s.Proto())
-	h.e.Exec(h.s, argv, w)
-	return w.Replies()[0]
-}
-
 // checkSetInvariants checks key's setValue: positions agree with slots, ids
 // increase, holes are counted and bounded, the encoding flag is honest.
 func (h *harness) checkSetInvariants(key string) {

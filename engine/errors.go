@@ -30,6 +30,8 @@ const (
 	ErrOOM             = "OOM command not allowed when used memory > 'maxmemory'."
 	ErrInvalidCursor   = "ERR invalid cursor"
 	ErrNumkeys         = "ERR numkeys should be greater than 0"
+	ErrCountPositive   = "ERR count should be greater than 0"
+	ErrLimitNegative   = "ERR LIMIT can't be negative"
 	ErrNumkeysArgs     = "ERR Number of keys can't be greater than number of args"
 )
 

@@ -8,17 +8,6 @@ import (
 	"testing"
 )
 
-// execArgs runs one command on session s and returns its captured reply.
-func execArgs(e *Engine, s *Session, args ...string) Reply {
-	argv := make([][]byte, len(args))
-	for i, a := range args {
-		argv[i] = []byte(a)
-	}
-	w := NewCapture(2)
-	e.Exec(s, argv, w)
-	return w.Replies()[0]
-}
-
 // TestScanGuaranteeUnderMutation is the property SCAN promises: every key
 // present for the whole iteration is returned at least once, while other
 // goroutines add and delete keys (growing and shrinking the tables) and keys

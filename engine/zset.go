@@ -1,0 +1,546 @@
+package engine
+
+import (
+	"hash/maphash"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/tidwall/btree"
+)
+
+// zset is a sorted set value. Two structures hold the same members, as in
+// Redis: dict maps a member to its score (O(1) ZSCORE, and a cursor for
+// ZSCAN that survives growth and mutation), and tree orders (score, member)
+// pairs in a B-tree whose nodes count their items, giving O(log n) rank and
+// O(log n) access by position (ZRANK, ZRANGE, ZRANDMEMBER).
+//
+// big records Redis's encoding: a set starts as "listpack" and becomes
+// "skiplist", one way, when a write takes it past zset-max-listpack-entries
+// members or adds a member longer than zset-max-listpack-value. The
+// structures are the same either way; only OBJECT ENCODING, ZSCAN's paging
+// and -0 scores (see listpackScore) depend on it.
+type zset struct {
+	tree *btree.BTreeG[zitem]
+	dict zdict
+	big  bool
+}
+
+// zitem is one member as the ordered index holds it.
+type zitem struct {
+	score  float64
+	member string
+}
+
+// zless is Redis's order: by score, then by member bytes. -0 and 0 are equal
+// scores; NaN is never stored.
+func zless(a, b zitem) bool {
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return a.member < b.member
+}
+
+func newZset() *zset {
+	return &zset{tree: btree.NewBTreeGOptions(zless, btree.Options{NoLocks: true})}
+}
+
+// zlimits are the listpack thresholds in force when a write happens.
+type zlimits struct{ entries, value int }
+
+func (c *Ctx) zlimits() zlimits {
+	cf := c.e.conf()
+	return zlimits{entries: cf.ZSetMaxListpackEntries, value: cf.ZSetMaxListpackValue}
+}
+
+// listpackScore is the score a listpack-encoded set keeps: Redis 7.0 stores
+// integral scores as integers in a listpack, so -0 reads back as 0 there
+// (the skiplist encoding keeps -0).
+func listpackScore(s float64) float64 {
+	if s == 0 {
+		return 0
+	}
+	return s
+}
+
+func (z *zset) len() int { return z.dict.count }
+
+func (z *zset) encoding() string {
+	if z.big {
+		return "skiplist"
+	}
+	return "listpack"
+}
+
+// clone copies the set for COPY, members included (they live in the nodes
+// of the set that made them, see newZnode).
+func (z *zset) clone() any {
+	c := newZset()
+	c.big = z.big
+	c.dict.grow(z.len())
+	z.walk(0, z.len(), false, c.appendSorted)
+	return c
+}
+
+// appendSorted adds a copy of a member that sorts after every present one,
+// filling B-tree nodes completely (bulk load).
+func (z *zset) appendSorted(it zitem) {
+	n := newZnode(it.member, zhash(it.member))
+	n.score = it.score
+	z.dict.insert(n)
+	z.tree.Load(zitem{it.score, n.member})
+}
+
+// score returns member's score.
+func (z *zset) score(member string) (float64, bool) {
+	if n := z.dict.find(zhash(member), member); n != nil {
+		return n.score, true
+	}
+	return 0, false
+}
+
+// zaddFlags are ZADD's input options (Redis's ZADD_IN_*).
+type zaddFlags uint8
+
+const (
+	zaddNX zaddFlags = 1 << iota
+	zaddXX
+	zaddGT
+	zaddLT
+	zaddIncr
+)
+
+// zaddOut is what adding one element did (Redis's ZADD_OUT_* flags).
+type zaddOut uint8
+
+const (
+	zaddNop     zaddOut = iota // skipped by NX, XX, GT or LT
+	zaddAdded                  // a new member
+	zaddUpdated                // an existing member got a new score
+	zaddSame                   // processed, but the score did not change
+	zaddNaN                    // INCR produced NaN; nothing changed
+)
+
+// add is Redis's zsetAdd: it inserts member or updates its score under ZADD's
+// options and returns the resulting score. member may be borrowed (an argv
+// view): it is copied when inserted.
+func (z *zset) add(member string, score float64, f zaddFlags, lim zlimits) (float64, zaddOut) {
+	h := zhash(member)
+	if n := z.dict.find(h, member); n != nil {
+		if f&zaddNX != 0 {
+			return 0, zaddNop
+		}
+		cur := n.score
+		if f&zaddIncr != 0 {
+			if score += cur; math.IsNaN(score) {
+				return 0, zaddNaN
+			}
+		}
+		if (f&zaddLT != 0 && score >= cur) || (f&zaddGT != 0 && score <= cur) {
+			return 0, zaddNop
+		}
+		if score == cur {
+			return score, zaddSame
+		}
+		z.setScore(n, score)
+		return score, zaddUpdated
+	}
+	if f&zaddXX != 0 {
+		return 0, zaddNop
+	}
+	if !z.big && (z.len()+1 > lim.entries || len(member) > lim.value) {
+		z.big = true
+	}
+	z.insert(h, member, score)
+	return score, zaddAdded
+}
+
+// insert adds a member that is not present, copying it.
+func (z *zset) insert(h uint64, member string, score float64) {
+	if !z.big {
+		score = listpackScore(score)
+	}
+	n := newZnode(member, h)
+	n.score = score
+	z.dict.insert(n)
+	z.tree.Set(zitem{score, n.member})
+}
+
+// inlineMember is the longest member stored inside its node.
+const inlineMember = 24
+
+// newZnode allocates a node for a copy of member. A short member's bytes
+// share the node's allocation, so a lookup, which reads both, touches one
+// object instead of two scattered ones (at 100 000 members each is a cache
+// miss). The bytes are written once, here, and never modified.
+func newZnode(member string, h uint64) *znode {
+	if len(member) > inlineMember || len(member) == 0 {
+		return &znode{member: strings.Clone(member), hash: h}
+	}
+	x := new(struct {
+		znode
+		buf [inlineMember]byte
+	})
+	copy(x.buf[:], member)
+	x.member, x.hash = unsafe.String(&x.buf[0], len(member)), h
+	return &x.znode
+}
+
+// setScore moves member n to a new score.
+func (z *zset) setScore(n *znode, score float64) {
+	if !z.big {
+		score = listpackScore(score)
+	}
+	z.tree.Delete(zitem{n.score, n.member})
+	n.score = score
+	z.tree.Set(zitem{score, n.member})
+}
+
+// remove deletes member and reports whether it was there.
+func (z *zset) remove(member string) bool {
+	n := z.dict.remove(zhash(member), member)
+	if n == nil {
+		return false
+	}
+	z.tree.Delete(zitem{n.score, n.member})
+	return true
+}
+
+// removeRange deletes the members at positions [from, to) and returns how
+// many it removed.
+func (z *zset) removeRange(from, to int) int {
+	if from >= to {
+		return 0
+	}
+	doomed := make([]zitem, 0, to-from)
+	z.walk(from, to-from, false, func(it zitem) { doomed = append(doomed, it) })
+	for _, it := range doomed {
+		z.dict.remove(zhash(it.member), it.member)
+		z.tree.Delete(it)
+	}
+	return len(doomed)
+}
+
+// rank is member's 0-based position in ascending order.
+func (z *zset) rank(member string) (int, bool) {
+	n := z.dict.find(zhash(member), member)
+	if n == nil {
+		return 0, false
+	}
+	x := zitem{n.score, n.member}
+	return z.countBefore(func(it zitem) bool { return zless(it, x) }), true
+}
+
+// at returns the member at position i (0 <= i < len).
+func (z *zset) at(i int) zitem {
+	it, _ := z.tree.GetAt(i)
+	return it
+}
+
+// each calls fn on the members at positions from, from+1... (from, from-1...
+// when reverse) until fn returns false or the set ends: O(log n) to start,
+// then O(1) per member.
+func (z *zset) each(from int, reverse bool, fn func(zitem) bool) {
+	n := z.tree.Len()
+	switch {
+	case from < 0 || from >= n:
+	case from == 0 && !reverse:
+		z.tree.Scan(fn)
+	case from == n-1 && reverse:
+		z.tree.Reverse(fn)
+	case reverse:
+		z.tree.Descend(z.at(from), fn)
+	default:
+		z.tree.Ascend(z.at(from), fn)
+	}
+}
+
+// walk calls fn on count members from position from, walking down when
+// reverse.
+func (z *zset) walk(from, count int, reverse bool, fn func(zitem)) {
+	if count > 0 {
+		z.each(from, reverse, func(it zitem) bool {
+			fn(it)
+			count--
+			return count > 0
+		})
+	}
+}
+
+// countBefore returns how many members satisfy before, a predicate that
+// holds for a prefix of the order ("below some bound"): the position where
+// that bound would go. It is a counted descent of the B-tree, O(log n).
+func (z *zset) countBefore(before func(zitem) bool) int {
+	if !countedDescent() {
+		return sort.Search(z.tree.Len(), func(i int) bool { return !before(z.at(i)) })
+	}
+	r := 0
+	for n := treeRoot(z.tree); n != nil; {
+		i := sort.Search(len(n.items), func(i int) bool { return !before(n.items[i]) })
+		if n.children == nil {
+			return r + i
+		}
+		// Everything left of child i is before the bound: i items and
+		// children 0..i-1. Sum whichever side of child i is shorter.
+		ch := *n.children
+		if i <= len(n.items)/2 {
+			for _, c := range ch[:i] {
+				r += c.count
+			}
+			r += i
+		} else {
+			left := n.count - ch[i].count - (len(n.items) - i)
+			for _, c := range ch[i+1:] {
+				left -= c.count
+			}
+			r += left
+		}
+		n = ch[i]
+	}
+	return r
+}
+
+// fitListpack gives a freshly computed set (ZUNIONSTORE and friends) the
+// encoding Redis chooses for a result: listpack when it is within both
+// thresholds, with -0 scores read back as 0 as a listpack does.
+func (z *zset) fitListpack(lim zlimits) {
+	if z.len() > lim.entries {
+		return
+	}
+	neg := false
+	for n := range z.dict.all() {
+		if len(n.member) > lim.value {
+			return
+		}
+		neg = neg || (n.score == 0 && math.Signbit(n.score))
+	}
+	z.big = false
+	if neg {
+		for n := range z.dict.all() {
+			if n.score == 0 {
+				n.score = 0
+				z.tree.Set(zitem{0, n.member}) // -0 and 0 compare equal: replaces in place
+			}
+		}
+	}
+}
+
+// zsetOf builds a set from distinct members, in the skiplist encoding
+// (callers may then fitListpack).
+func zsetOf(items []zitem) *zset {
+	sort.Slice(items, func(i, j int) bool { return zless(items[i], items[j]) })
+	z := newZset()
+	z.big = true
+	z.dict.grow(len(items))
+	for _, it := range items {
+		z.appendSorted(it)
+	}
+	return z
+}
+
+// The counted descent reads the B-tree's nodes, which tidwall/btree does not
+// export (it offers GetAt but no rank). treeMirror and nodeMirror repeat the
+// layout of BTreeG and node in the exact version go.mod pins, v1.8.2;
+// countedDescent checks the mirror against the public API once, on a tree
+// built for the purpose, and countBefore falls back to a binary search over
+// GetAt (O(log² n)) if the layout ever differs.
+type treeMirror[T any] struct {
+	isoid        uint64
+	mu           *sync.RWMutex
+	root         *nodeMirror[T]
+	count        int
+	locks        bool
+	copyItems    bool
+	isoCopyItems bool
+	less         func(a, b T) bool
+	empty        T
+	max          int
+	min          int
+}
+
+type nodeMirror[T any] struct {
+	isoid    uint64
+	count    int
+	items    []T
+	children *[]*nodeMirror[T]
+}
+
+func treeRoot(t *btree.BTreeG[zitem]) *nodeMirror[zitem] {
+	return (*treeMirror[zitem])(unsafe.Pointer(t)).root
+}
+
+var countedDescent = sync.OnceValue(func() bool { return !forceBinarySearchRank && mirrorMatches() })
+
+// forceBinarySearchRank lets tests exercise the fallback.
+var forceBinarySearchRank = false
+
+// mirrorMatches builds a many-level tree through the public API and checks
+// that the mirror sees every item, in order, under nodes whose counts add up.
+func mirrorMatches() bool {
+	if unsafe.Sizeof(treeMirror[zitem]{}) != unsafe.Sizeof(btree.BTreeG[zitem]{}) {
+		return false
+	}
+	t := btree.NewBTreeGOptions(zless, btree.Options{NoLocks: true, Degree: 2})
+	const n = 64
+	for i := range n {
+		t.Set(zitem{float64(i), ""})
+	}
+	var seen []zitem
+	countsOK := true
+	var walk func(nd *nodeMirror[zitem]) int
+	walk = func(nd *nodeMirror[zitem]) int {
+		c := len(nd.items)
+		for i, it := range nd.items {
+			if nd.children != nil {
+				c += walk((*nd.children)[i])
+			}
+			seen = append(seen, it)
+		}
+		if nd.children != nil {
+			c += walk((*nd.children)[len(nd.items)])
+		}
+		countsOK = countsOK && c == nd.count
+		return c
+	}
+	root := treeRoot(t)
+	if root == nil || root.children == nil || walk(root) != n || !countsOK {
+		return false
+	}
+	for i, it := range seen {
+		if it.score != float64(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// zdict maps members to their nodes: chained buckets indexed by the top bits
+// of a seeded hash, so a bucket is a range of hash values and "the next hash
+// to visit" is a ZSCAN cursor that stays valid while the table grows and
+// shrinks (see scan).
+type zdict struct {
+	buckets []*znode
+	shift   uint // 64 - log2(len(buckets))
+	count   int
+}
+
+// znode is one member with its score.
+type znode struct {
+	member string
+	score  float64
+	hash   uint64
+	next   *znode
+}
+
+// zseed keys member hashes, so clients cannot choose members that collide.
+var zseed = maphash.MakeSeed()
+
+func zhash(m string) uint64 { return maphash.String(zseed, m) }
+
+const zdictMinSize = 4
+
+func (d *zdict) find(h uint64, m string) *znode {
+	if d.count == 0 {
+		return nil
+	}
+	for n := d.buckets[h>>d.shift]; n != nil; n = n.next {
+		if n.hash == h && n.member == m {
+			return n
+		}
+	}
+	return nil
+}
+
+// grow sizes the table for n members ahead of bulk inserts.
+func (d *zdict) grow(n int) {
+	size := zdictMinSize
+	for size < n {
+		size *= 2
+	}
+	if size > len(d.buckets) {
+		d.resize(size)
+	}
+}
+
+// insert adds n, whose member must not be present.
+func (d *zdict) insert(n *znode) {
+	if d.count >= len(d.buckets) {
+		d.resize(max(zdictMinSize, 2*len(d.buckets)))
+	}
+	i := n.hash >> d.shift
+	n.next = d.buckets[i]
+	d.buckets[i] = n
+	d.count++
+}
+
+// remove unlinks and returns member m's node, or nil.
+func (d *zdict) remove(h uint64, m string) *znode {
+	if d.count == 0 {
+		return nil
+	}
+	for p := &d.buckets[h>>d.shift]; *p != nil; p = &(*p).next {
+		if n := *p; n.hash == h && n.member == m {
+			*p, n.next = n.next, nil
+			d.count--
+			if d.count == 0 {
+				d.buckets = nil
+			} else if len(d.buckets) > zdictMinSize && d.count < len(d.buckets)/8 {
+				d.resize(len(d.buckets) / 2)
+			}
+			return n
+		}
+	}
+	return nil
+}
+
+func (d *zdict) resize(size int) {
+	old := d.buckets
+	d.buckets = make([]*znode, size)
+	d.shift = 64
+	for s := size; s > 1; s >>= 1 {
+		d.shift--
+	}
+	for _, n := range old {
+		for n != nil {
+			next := n.next
+			i := n.hash >> d.shift
+			n.next = d.buckets[i]
+			d.buckets[i] = n
+			n = next
+		}
+	}
+}
+
+// scan calls fn for every member of the bucket holding hash prefix cursor
+// and returns the prefix of the next bucket, or 0 when the table is done.
+// Buckets are ranges of hash values, so after a resize the cursor still
+// points at the first hash not yet visited: a member present for a whole
+// iteration is returned at least once (a shrink may repeat some).
+func (d *zdict) scan(cursor uint64, fn func(*znode)) uint64 {
+	if d.count == 0 {
+		return 0
+	}
+	i := cursor >> d.shift
+	for n := d.buckets[i]; n != nil; n = n.next {
+		fn(n)
+	}
+	if i++; i == uint64(len(d.buckets)) {
+		return 0
+	}
+	return i << d.shift
+}
+
+// all ranges over every node; the table must not change meanwhile.
+func (d *zdict) all() func(yield func(*znode) bool) {
+	return func(yield func(*znode) bool) {
+		for _, n := range d.buckets {
+			for ; n != nil; n = n.next {
+				if !yield(n) {
+					return
+				}
+			}
+		}
+	}
+}
