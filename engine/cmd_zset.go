@@ -34,6 +34,9 @@ var zsetCommands = []cmdDef{
 	{name: "zpopmin", handler: cmdZpopmin},
 	{name: "zpopmax", handler: cmdZpopmax},
 	{name: "zmpop", handler: cmdZmpop},
+	{name: "bzpopmin", handler: cmdBzpopmin},
+	{name: "bzpopmax", handler: cmdBzpopmax},
+	{name: "bzmpop", handler: cmdBzmpop},
 	{name: "zrandmember", handler: cmdZrandmember},
 	{name: "zunion", handler: cmdZunion},
 	{name: "zunionstore", handler: cmdZunionstore},
@@ -730,6 +733,46 @@ func cmdZmpop(c *Ctx) {
 		return
 	}
 	c.w.NullArray()
+}
+
+// BZPOPMIN key [key ...] timeout
+func cmdBzpopmin(c *Ctx) { c.blockingZpop(c.argv[1:len(c.argv)-1], false, len(c.argv)-1, -1, false) }
+
+// BZPOPMAX key [key ...] timeout
+func cmdBzpopmax(c *Ctx) { c.blockingZpop(c.argv[1:len(c.argv)-1], true, len(c.argv)-1, -1, false) }
+
+// BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]
+func cmdBzmpop(c *Ctx) {
+	keys, highest, count, ok := c.parseZmpop(2)
+	if ok {
+		c.blockingZpop(keys, highest, 1, count, true)
+	}
+}
+
+// blockingZpop is Redis's blockingGenericZpopCommand: pop from the first
+// non-empty sorted set among keys, or block on all of them (blocking.go).
+func (c *Ctx) blockingZpop(keys [][]byte, highest bool, timeoutIdx int, count int64, nested bool) {
+	timeout, ok := c.timeoutArg(timeoutIdx)
+	if !ok {
+		return
+	}
+	pop := func(c *Ctx, key []byte) bool {
+		e, ok := c.lookupWriteType(key, typeZSet)
+		if ok && e != nil {
+			c.zpopGeneric(e, key, highest, count, true, nested)
+		}
+		return !ok || e != nil
+	}
+	for _, k := range keys {
+		if pop(c, k) {
+			return
+		}
+	}
+	if c.noBlock() {
+		c.w.NullArray()
+		return
+	}
+	c.block(keys, timeout, typeZSet, nil, pop, writeNullArray)
 }
 
 // parseZmpop reads ZMPOP's arguments from numIdx on (BZMPOP's start one

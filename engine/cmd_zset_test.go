@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachee/cachee/internal/oracle"
 	"github.com/cachee/cachee/protocol"
@@ -974,4 +975,75 @@ func randShape(t *testing.T, v protocol.Value, scores map[string]string, cmd []s
 	}
 	unique := strings.HasPrefix(cmd[2], "-") || len(distinct) == len(pairs)
 	return fmt.Sprintf("%c%d unique=%v", v.Kind, len(pairs), unique)
+}
+
+// TestZsetDiffBlocking covers BZPOPMIN, BZPOPMAX and BZMPOP: immediate pops,
+// timeouts, errors, inside MULTI, and a waiter served by another client's
+// ZADD (the waiter's reply and what the writer sees next are compared).
+func TestZsetDiffBlocking(t *testing.T) {
+	runDiff(t, []diffCase{
+		{"immediate and timeout", []string{
+			"bzpopmin k x",
+			"bzpopmin k -1",
+			"bzpopmin k 0.01",
+			"bzmpop 0.01 1 k MIN",
+			"@both set s v",
+			"bzpopmin s 0.01",
+			"bzpopmax nokey s 0.01",
+			"@both zadd z 1 a 2 b 3 c",
+			"bzpopmax z 0",
+			"bzpopmin nokey z 0",
+			"bzmpop 0 1 z MIN COUNT 5",
+			"exists z",
+			"bzmpop 0 0 z MIN",
+			"bzmpop 0 1 z MIN COUNT 0",
+			"bzmpop 0 2 z MIN",
+			"bzmpop 0 1 z FOO",
+			"multi",
+			"bzpopmin nokey 0",
+			"bzmpop 0 1 nokey MAX",
+			"exec",
+		}},
+	})
+	p := oracle.Start(t)
+	for _, cmd := range [][]string{{"BZPOPMIN", "q1", "q2", "5"}, {"BZMPOP", "5", "2", "q1", "q2", "MAX", "COUNT", "2"}} {
+		waiters := [2]*oracle.Client{oracle.Dial(t, p.RealAddr), oracle.Dial(t, p.OursAddr)}
+		for _, w := range waiters {
+			if err := w.Send(protocol.AppendCommand(nil, cmd...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitForBlocked(t, p)
+		p.Do("ZADD", "q2", "1", "x", "2", "y", "3", "z")
+		p.Do("ZRANGE", "q2", "0", "-1", "WITHSCORES")
+		var got [2][]byte
+		for i, w := range waiters {
+			r, err := w.ReadRaw()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i] = r
+		}
+		if string(got[0]) != string(got[1]) {
+			t.Errorf("%q served: redis %q, cachee %q", cmd, got[0], got[1])
+		}
+		p.Both("DEL", "q2")
+	}
+}
+
+// waitForBlocked waits until each server reports one blocked client.
+func waitForBlocked(t *testing.T, p *oracle.Pair) {
+	t.Helper()
+	for _, c := range []*oracle.Client{p.Real(), p.Ours()} {
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			v := mustDo(t, c, "INFO", "clients")
+			if strings.Contains(v.Str, "blocked_clients:1\r\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no blocked client: %s", v.Str)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 }
