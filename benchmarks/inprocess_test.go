@@ -64,6 +64,8 @@ func (*sink) Push(int)                {}
 func (*sink) Double(float64)          {}
 func (*sink) Bool(bool)               {}
 func (*sink) Verbatim(string, string) {}
+func (*sink) Mark() int64             { return 0 }
+func (*sink) Rollback(int64) bool     { return false }
 func (s *sink) check(b *testing.B) {
 	b.Helper()
 	if s.errs > 0 {

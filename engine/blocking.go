@@ -218,10 +218,18 @@ func (e *Engine) serveReady(s *Session, locks []int) {
 
 // serveOne runs w's pop on the ready key, on behalf of runner, capturing the
 // reply in w's protocol.
-func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (bool, *Capture) {
+func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (served bool, _ *Capture) {
 	reply := NewCapture(w.s.Proto())
 	c := runner.pushCtx()
-	defer runner.popCtx()
+	depth := runner.depth
+	defer func() {
+		if r := recover(); r != nil {
+			runner.depth = depth
+			e.log().Error("serving a blocked client panicked", "cmd", w.cmd.Name, "key", rk.key, "panic", r)
+			served = false
+		}
+		runner.popCtx()
+	}()
 	*c = Ctx{e: e, s: w.s, w: reply, cmd: w.cmd, db: rk.db, serving: runner}
 	key := unsafeBytes(rk.key)
 	if en := c.lookupWrite(key); en == nil || en.typ != w.typ {

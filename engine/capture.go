@@ -139,6 +139,25 @@ func (c *Capture) Bool(b bool) {
 // Verbatim implements ReplyWriter.
 func (c *Capture) Verbatim(format, s string) { c.add(Reply{Kind: KindVerbatim, Str: s}) }
 
+// Mark implements ReplyWriter: between top-level replies (the in-process
+// client's case) it is their count; inside an aggregate it cannot mark (-1).
+func (c *Capture) Mark() int64 {
+	if len(c.frames) > 0 {
+		return -1
+	}
+	return int64(len(c.top))
+}
+
+// Rollback implements ReplyWriter.
+func (c *Capture) Rollback(mark int64) bool {
+	if mark < 0 || mark > int64(len(c.top)) {
+		return false
+	}
+	clear(c.top[mark:])
+	c.top, c.frames = c.top[:mark], c.frames[:0]
+	return true
+}
+
 // WriteReply writes a captured reply to w, as the command wrote it.
 func WriteReply(w ReplyWriter, r *Reply) {
 	switch r.Kind {

@@ -33,6 +33,7 @@ var serverCommands = []cmdDef{
 // stats are the engine-wide counters INFO reports that no shard owns.
 type stats struct {
 	rejectedConns atomic.Int64
+	panics        atomic.Int64 // commands that panicked and were contained
 }
 
 // writeInfo writes COMMAND INFO's entry for cmd, listing only the

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"runtime/debug"
 	"unsafe"
 
 	"github.com/cachee/cachee/engine/internal/cmdspec"
@@ -143,13 +144,42 @@ func (c *Command) arityOK(argc int) bool {
 // dispatch, and how EXEC and scripts run the commands they contain.
 func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hint keyHint) {
 	c := s.pushCtx()
+	depth, mark := s.depth, w.Mark()
+	defer func() {
+		if r := recover(); r != nil {
+			s.depth = depth
+			e.contain(s, cmd, argv, w, mark, r)
+		}
+		c.argv, c.w = nil, nil
+		s.popCtx()
+	}()
 	*c = Ctx{e: e, s: s, argv: argv, w: w, cmd: cmd, db: s.DB(), hint: hint}
 	cmd.handler(c)
-	c.argv, c.w = nil, nil
-	s.popCtx()
 	s.cmds.Add(1)
 	s.last.Store(e.coarseMs())
 	s.lastCmd.Store(cmd)
+}
+
+// ErrInternal is the reply to a command that panicked. The panic is
+// contained: the command is abandoned, the shard locks are released as usual,
+// the argv and stack are logged, and every other caller carries on.
+const ErrInternal = "ERR internal error: the command was aborted and logged"
+
+// contain handles a command's panic: what the command had written is
+// dropped and the error written in its place. When that cannot be done (part
+// of it was sent) a socket client is disconnected after the error.
+func (e *Engine) contain(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, mark int64, r any) {
+	args := make([]string, 0, min(len(argv), 8))
+	for _, a := range argv[:min(len(argv), 8)] {
+		args = append(args, string(a[:min(len(a), 64)]))
+	}
+	e.log().Error("command panicked", "cmd", cmd.Name, "argv", args, "panic", r, "stack", string(debug.Stack()))
+	e.stats.panics.Add(1)
+	clean := w.Rollback(mark)
+	w.Error(ErrInternal)
+	if !clean && s.info.Kill != nil {
+		s.closing = true
+	}
 }
 
 // pushCtx returns the session's Ctx for a command starting at the current
@@ -252,3 +282,5 @@ func (discard) Push(int)                {}
 func (discard) Double(float64)          {}
 func (discard) Bool(bool)               {}
 func (discard) Verbatim(string, string) {}
+func (discard) Mark() int64             { return 0 }
+func (discard) Rollback(int64) bool     { return true }

@@ -43,4 +43,10 @@ type ReplyWriter interface {
 	// Verbatim writes a verbatim string with a three-letter format such as "txt"
 	// (RESP2: a bulk string of s alone).
 	Verbatim(format, s string)
+	// Mark returns the current position in the reply stream; Rollback drops
+	// everything written since that mark, or reports false when it cannot
+	// (the bytes were already sent). The dispatcher uses them to replace the
+	// half-written reply of a command that panicked with one error.
+	Mark() int64
+	Rollback(mark int64) bool
 }

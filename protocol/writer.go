@@ -156,10 +156,24 @@ const (
 // The first write error is remembered: later output is discarded and Flush
 // keeps returning the error.
 type Writer struct {
-	w     io.Writer
-	buf   []byte
-	proto int
-	err   error
+	w       io.Writer
+	buf     []byte
+	proto   int
+	err     error
+	flushes int64 // for Mark and Rollback
+}
+
+// Mark returns the position of the next byte to be written: the flushes so
+// far and the buffered length.
+func (w *Writer) Mark() int64 { return w.flushes<<32 | int64(len(w.buf)) }
+
+// Rollback drops what was written since mark, if none of it was flushed.
+func (w *Writer) Rollback(mark int64) bool {
+	if mark>>32 != w.flushes || mark&0xffffffff > int64(len(w.buf)) {
+		return false
+	}
+	w.buf = w.buf[:mark&0xffffffff]
+	return true
 }
 
 // NewWriter returns a Writer to w speaking protocol proto (2 or 3; anything
@@ -196,6 +210,7 @@ func (w *Writer) Flush() error {
 func (w *Writer) flush() {
 	if w.err == nil && len(w.buf) > 0 {
 		w.write(w.buf)
+		w.flushes++
 	}
 	w.buf = w.buf[:0]
 	if cap(w.buf) > maxKeptBuffer {

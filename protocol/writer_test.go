@@ -347,3 +347,26 @@ func BenchmarkWriter(b *testing.B) {
 		})
 	}
 }
+
+func TestWriterMarkRollback(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out, 2)
+	w.Status("OK")
+	m := w.Mark()
+	w.Array(2)
+	w.BulkString("x")
+	if !w.Rollback(m) {
+		t.Fatal("Rollback of buffered bytes failed")
+	}
+	w.Int(1)
+	m = w.Mark()
+	w.Flush()
+	w.Int(2)
+	if w.Rollback(m) {
+		t.Error("Rollback across a flush succeeded")
+	}
+	w.Flush()
+	if got := out.String(); got != "+OK\r\n:1\r\n:2\r\n" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,6 +224,12 @@ func isLoopback(a net.Addr) bool {
 
 func (s *Server) serve(c net.Conn) {
 	defer func() {
+		// The engine contains a command's panic itself; this is for the
+		// connection's own code: one client's failure ends only its
+		// connection.
+		if r := recover(); r != nil {
+			s.log.Error("connection panicked", "addr", c.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
+		}
 		s.mu.Lock()
 		delete(s.conn, c)
 		s.mu.Unlock()

@@ -152,6 +152,8 @@ func (w *errWriter) Push(int)                { w.calls++ }
 func (w *errWriter) Double(float64)          { w.calls++ }
 func (w *errWriter) Bool(bool)               { w.calls++ }
 func (w *errWriter) Verbatim(string, string) { w.calls++ }
+func (*errWriter) Mark() int64               { return 0 }
+func (*errWriter) Rollback(int64) bool       { return false }
 
 type doConn struct {
 	c    *cachee.Conn
