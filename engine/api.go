@@ -34,7 +34,7 @@ func (e *Engine) Get(s *Session, key string) (val string, found bool, err string
 		case wrong:
 			err = ErrWrongType
 		case en != nil:
-			val, found = unsafeString(en.str), true
+			val, found = unsafeString(en.val()), true
 		}
 	})
 	return val, found, err

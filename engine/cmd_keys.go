@@ -135,11 +135,13 @@ func (c *Ctx) rename(nx bool) {
 // moveEntry stores e's value (or obj, a copy of it) under key in database
 // dstDB with e's TTL, removing the source entry when move is set.
 func (c *Ctx) moveEntry(e *entry, key []byte, srcDB, dstDB int, obj any, move bool) {
-	n := c.addDB(key, dstDB, e.typ)
-	n.str, n.raw, n.obj, n.access = e.str, e.raw, obj, e.access
-	if e.expireAt != 0 {
-		c.setExpireDB(n, dstDB, e.expireAt)
+	ttl := c.ttlOf(e, srcDB)
+	n := c.insertDB(key, dstDB, e.typ, e.val())
+	n.flags, n.access = e.flags, e.access
+	if obj != nil {
+		c.setObject(n, e.typ, obj)
 	}
+	c.setExpireDB(n, dstDB, ttl)
 	if move {
 		c.removeDB(e, srcDB)
 	}
@@ -303,7 +305,7 @@ func (c *Ctx) expireGeneric(base, unit int64) {
 		c.w.Int(0)
 		return
 	}
-	cur := e.expireAt
+	cur := c.ttlOf(e, c.db)
 	if (nx && cur != 0) || (xx && cur == 0) || (gt && (cur == 0 || when <= cur)) || (lt && cur != 0 && when >= cur) {
 		c.w.Int(0)
 		return
@@ -334,13 +336,16 @@ func cmdPexpiretime(c *Ctx) { c.ttlGeneric(true, true) }
 // remaining (or, abs, absolute) time in ms or rounded seconds.
 func (c *Ctx) ttlGeneric(ms, abs bool) {
 	e := c.lookupStat(c.argv[1])
+	var t int64
+	if e != nil {
+		t = c.ttlOf(e, c.db)
+	}
 	switch {
 	case e == nil:
 		c.w.Int(-2)
-	case e.expireAt == 0:
+	case t == 0:
 		c.w.Int(-1)
 	default:
-		t := e.expireAt
 		if !abs {
 			t = max(t-c.nowMs(), 0)
 		}
@@ -354,7 +359,7 @@ func (c *Ctx) ttlGeneric(ms, abs bool) {
 // PERSIST key
 func cmdPersist(c *Ctx) {
 	e := c.lookupWrite(c.argv[1])
-	if e == nil || e.expireAt == 0 {
+	if e == nil || c.ttlOf(e, c.db) == 0 {
 		c.w.Int(0)
 		return
 	}
@@ -377,7 +382,7 @@ func cmdTouch(c *Ctx) {
 // RANDOMKEY
 func cmdRandomkey(c *Ctx) {
 	if e := c.randomEntry(c.db); e != nil {
-		c.w.BulkString(e.key)
+		c.w.BulkString(e.key())
 	} else {
 		c.w.Null()
 	}
@@ -389,13 +394,14 @@ func cmdKeys(c *Ctx) {
 	pat := c.argv[1]
 	all := len(pat) == 1 && pat[0] == '*'
 	for i := range c.e.ks.shards {
-		c.e.ks.shards[i].dbs[c.db].each(func(e *entry) {
+		d := &c.e.ks.shards[i].dbs[c.db]
+		d.each(func(e *entry) {
 			// Redis's keyIsExpired: a key lives through its expiry millisecond.
-			if c.expired(e) {
+			if c.expiredIn(d, e) {
 				return
 			}
-			if all || globMatch(pat, e.key, false) {
-				keys = append(keys, e.key)
+			if all || globMatch(pat, e.key(), false) {
+				keys = append(keys, e.key())
 			}
 		})
 	}
@@ -486,20 +492,13 @@ func cmdObjectEncoding(c *Ctx) {
 // encoding is the name Redis would report for e's value at its size.
 func (e *entry) encoding() string {
 	if e.typ == typeString {
-		return stringEncoding(e.str, e.raw, e.obj == strEmbstr)
+		return stringEncoding(e.val(), e.flags&flagRaw != 0, e.flags&flagNotInt != 0)
 	}
 	if o, ok := e.obj.(object); ok {
 		return o.encoding()
 	}
 	return "raw"
 }
-
-// strEncodingHint marks, in entry.obj, a string value Redis would not have
-// integer-encoded although it looks like an integer (an INCRBYFLOAT result).
-// Only string entries carry it; SET and friends clear obj.
-type strEncodingHint uint8
-
-const strEmbstr strEncodingHint = 1
 
 // stringEncoding follows Redis's tryObjectEncoding: integers that fit a long
 // are "int" (unless notInt), short strings "embstr", long ones and strings
@@ -535,7 +534,7 @@ func cmdObjectRefcount(c *Ctx) {
 		return
 	}
 	// Redis shares the integer objects 0..9999, reporting INT_MAX for them.
-	if n, ok := parseInt(e.str); e.typ == typeString && ok && !e.raw && e.obj != strEmbstr && n >= 0 && n < 10000 {
+	if n, ok := parseInt(e.val()); e.typ == typeString && ok && e.flags == 0 && n >= 0 && n < 10000 {
 		c.w.Int(math.MaxInt32)
 		return
 	}

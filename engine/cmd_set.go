@@ -480,11 +480,10 @@ func (c *Ctx) storeSet(key []byte, res *setValue, event string) {
 	if e == nil {
 		e = c.add(key, typeSet)
 	} else {
-		e.typ, e.str, e.raw = typeSet, nil, false
 		e.access = c.e.lruClock()
 		c.setExpire(e, 0)
 	}
-	e.obj = res
+	c.setObject(e, typeSet, res)
 	c.w.Int(int64(res.len()))
 	c.keyChanged(key, notifySet, event)
 }

@@ -39,7 +39,7 @@ func cmdGet(c *Ctx) {
 	case e == nil:
 		c.w.Null()
 	default:
-		c.w.Bulk(e.str)
+		c.w.Bulk(e.val())
 	}
 }
 
@@ -162,7 +162,7 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 		case e == nil:
 			c.w.Null()
 		default:
-			c.w.Bulk(e.str)
+			c.w.Bulk(e.val())
 		}
 	}
 	found := c.lookupWrite(key) != nil
@@ -221,7 +221,7 @@ func cmdGetdel(c *Ctx) {
 	case e == nil:
 		c.w.Null()
 	default:
-		c.w.Bulk(e.str)
+		c.w.Bulk(e.val())
 		c.remove(e)
 		c.keyChanged(c.argv[1], notifyGeneric, "del")
 	}
@@ -248,7 +248,7 @@ func cmdGetex(c *Ctx) {
 			return
 		}
 	}
-	c.w.Bulk(e.str)
+	c.w.Bulk(e.val())
 	key := c.argv[1]
 	switch {
 	case f&(setEXAT|setPXAT) != 0 && at <= c.nowMs():
@@ -257,7 +257,7 @@ func cmdGetex(c *Ctx) {
 	case expire != 0:
 		c.setExpire(e, at)
 		c.keyChanged(key, notifyGeneric, "expire")
-	case f&setPersist != 0 && e.expireAt != 0:
+	case f&setPersist != 0 && c.ttlOf(e, c.db) != 0:
 		c.setExpire(e, 0)
 		c.keyChanged(key, notifyGeneric, "persist")
 	}
@@ -268,7 +268,7 @@ func cmdMget(c *Ctx) {
 	c.w.Array(len(c.argv) - 1)
 	for _, k := range c.argv[1:] {
 		if e := c.lookupRead(k); e != nil && e.typ == typeString {
-			c.w.Bulk(e.str)
+			c.w.Bulk(e.val())
 		} else {
 			c.w.Null()
 		}
@@ -331,14 +331,13 @@ func cmdAppend(c *Ctx) {
 		c.w.Error(ErrWrongType)
 		return
 	}
-	if !c.checkStringLength(int64(len(e.str)), int64(len(val))) {
+	if !c.checkStringLength(int64(e.vlen), int64(len(val))) {
 		return
 	}
 	// Appending past the old length never changes bytes a reader may hold.
-	e.str = append(e.str, val...)
-	e.raw = true
+	c.appendValue(e, val)
 	c.keyChanged(key, notifyString, "append")
-	c.w.Int(int64(len(e.str)))
+	c.w.Int(int64(e.vlen))
 }
 
 // STRLEN key
@@ -350,7 +349,7 @@ func cmdStrlen(c *Ctx) {
 	case e == nil:
 		c.w.Int(0)
 	default:
-		c.w.Int(int64(len(e.str)))
+		c.w.Int(int64(int(e.vlen)))
 	}
 }
 
@@ -401,7 +400,7 @@ func (c *Ctx) incrByOp(key []byte, by int64) (int64, string) {
 			return 0, ErrWrongType
 		}
 		var ok bool
-		if old, ok = parseInt(e.str); !ok {
+		if old, ok = parseInt(e.val()); !ok {
 			return 0, ErrNotInt
 		}
 	}
@@ -409,11 +408,12 @@ func (c *Ctx) incrByOp(key []byte, by int64) (int64, string) {
 		return 0, ErrOverflow
 	}
 	n := old + by
-	if e == nil {
-		e = c.add(key, typeString)
+	var buf [20]byte
+	if digits := strconv.AppendInt(buf[:0], n, 10); e == nil {
+		c.insertDB(key, c.db, typeString, digits)
+	} else {
+		c.storeValue(e, digits)
 	}
-	e.str = strconv.AppendInt(make([]byte, 0, 20), n, 10)
-	e.raw, e.obj = false, nil
 	c.keyChanged(key, notifyString, "incrby")
 	return n, ""
 }
@@ -428,7 +428,7 @@ func cmdIncrbyfloat(c *Ctx) {
 			c.w.Error(ErrWrongType)
 			return
 		}
-		cur = e.str
+		cur = e.val()
 	}
 	a, ok1 := parseLongDouble(cur)
 	b, ok2 := parseLongDouble(c.argv[2])
@@ -441,14 +441,17 @@ func cmdIncrbyfloat(c *Ctx) {
 		c.w.Error(ErrFloatNaNInf)
 		return
 	}
+	res := formatLongDouble(sum)
 	if e == nil {
-		e = c.add(key, typeString)
+		e = c.insertDB(key, c.db, typeString, res)
+	} else {
+		c.storeValue(e, res)
 	}
 	// Redis stores the result with createStringObject, never as an integer
 	// object: OBJECT ENCODING says embstr even for "3".
-	e.str, e.raw, e.obj = formatLongDouble(sum), false, strEmbstr
+	e.flags = flagNotInt
 	c.keyChanged(key, notifyString, "incrbyfloat")
-	c.w.Bulk(e.str)
+	c.w.Bulk(res)
 }
 
 // GETRANGE key start end
@@ -470,7 +473,7 @@ func cmdGetrange(c *Ctx) {
 		c.w.BulkString("")
 		return
 	}
-	n := int64(len(e.str))
+	n := int64(int(e.vlen))
 	if start < 0 && end < 0 && start > end {
 		c.w.BulkString("")
 		return
@@ -489,7 +492,7 @@ func cmdGetrange(c *Ctx) {
 		c.w.BulkString("")
 		return
 	}
-	c.w.Bulk(e.str[start : end+1])
+	c.w.Bulk(e.val()[start : end+1])
 }
 
 // SETRANGE key offset value
@@ -513,7 +516,7 @@ func cmdSetrange(c *Ctx) {
 		if e == nil {
 			c.w.Int(0)
 		} else {
-			c.w.Int(int64(len(e.str)))
+			c.w.Int(int64(e.vlen))
 		}
 		return
 	}
@@ -524,14 +527,15 @@ func cmdSetrange(c *Ctx) {
 	if e == nil {
 		e = c.add(key, typeString)
 	} else {
-		old = e.str
+		old = e.val()
 	}
 	// Copy rather than write in place: readers may hold the old bytes.
 	n := max(int64(len(old)), off+int64(len(val)))
 	buf := make([]byte, n)
 	copy(buf, old)
 	copy(buf[off:], val)
-	e.str, e.raw = buf, true
+	c.storeValue(e, buf)
+	e.flags = flagRaw
 	c.keyChanged(key, notifyString, "setrange")
 	c.w.Int(n)
 }
@@ -546,7 +550,7 @@ func cmdLcs(c *Ctx) {
 			return
 		}
 		if e != nil {
-			ab[i] = e.str
+			ab[i] = e.val()
 		}
 	}
 	var getLen, getIdx, withLen bool

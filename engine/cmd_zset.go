@@ -548,10 +548,9 @@ func (c *Ctx) zstore(key []byte, z *zset, event string) {
 	if e == nil {
 		e = c.add(key, typeZSet)
 	} else {
-		e.typ, e.str, e.raw = typeZSet, nil, false
 		c.setExpire(e, 0)
 	}
-	e.obj = z
+	c.setObject(e, typeZSet, z)
 	c.w.Int(int64(z.len()))
 	c.keyChanged(key, notifyZSet, event)
 }
@@ -592,7 +591,7 @@ func (c *Ctx) removed(e *entry, n int, event string) {
 	if n == 0 {
 		return
 	}
-	c.keyChanged(unsafeBytes(e.key), notifyZSet, event)
+	c.keyChanged(e.keyBytes(), notifyZSet, event)
 	if e.obj.(*zset).len() == 0 {
 		c.deleteEmpty(e)
 	}

@@ -1,6 +1,9 @@
 package engine
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // This file holds the keyspace operations handlers build on. Every function
 // here assumes the dispatcher holds the lock of the key's shard.
@@ -17,7 +20,7 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 	h := c.hash(key)
 	sh, d := c.slot(h, db)
 	e := d.find(h, key)
-	if e != nil && c.expired(e) {
+	if e != nil && c.expiredIn(d, e) {
 		c.e.expireEntry(c.s, sh, d, e, db)
 		return nil
 	}
@@ -30,15 +33,25 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 // found it (nil for the active expire cycle).
 func (e *Engine) expireEntry(self *Session, sh *shard, d *dict, en *entry, db int) {
 	d.remove(en)
+	sh.mem -= en.memSize()
 	sh.expired++
-	key := unsafeBytes(en.key)
+	key := en.keyBytes()
 	e.notifyDB(self, notifyExpired, "expired", key, db)
 	e.touchWatched(key, db)
 }
 
-// expired reports whether e's TTL has passed. As Redis's keyIsExpired, a key
-// lives through the millisecond of its expiry and is gone one millisecond later.
-func (c *Ctx) expired(e *entry) bool { return e.expireAt != 0 && e.expireAt < c.nowMs() }
+// expiredIn reports whether e's TTL (in dict d) has passed. As Redis's
+// keyIsExpired, a key lives through the millisecond of its expiry and is
+// gone one millisecond later.
+func (c *Ctx) expiredIn(d *dict, e *entry) bool {
+	return e.ttlIdx >= 0 && d.ttl[e.ttlIdx].at < c.nowMs()
+}
+
+// ttlOf is the expiry (unix ms, 0 for none) of e, which lives in database db.
+func (c *Ctx) ttlOf(e *entry, db int) int64 {
+	_, d := c.slot(e.hash, db)
+	return d.expireOf(e)
+}
 
 // lookup returns the live entry for key in the session's database, without
 // touching statistics or access time (used by writes and by TYPE/EXISTS-like
@@ -67,12 +80,24 @@ func (c *Ctx) touch(e *entry) {
 	}
 }
 
-// add inserts a new key (which must not exist) into database db and returns it.
+// addDB inserts a new key (which must not exist) of type typ into database db
+// and returns it; the caller stores the value.
 func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
+	return c.insertDB(key, db, typ, nil)
+}
+
+// insertDB is addDB storing val as a string value in the same allocation.
+func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	h := c.hash(key)
-	_, d := c.slot(h, db)
-	e := &entry{key: string(key), hash: h, ttlIdx: -1, typ: typ, access: c.e.lruClock()}
+	sh, d := c.slot(h, db)
+	e := &entry{hash: h, ttlIdx: -1, typ: typ, access: c.e.lruClock(), klen: uint32(len(key))}
+	e.kv, e.vcap = newKV(key, len(val))
+	if len(val) > 0 {
+		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, len(key))), len(val)), val)
+		e.vlen = uint32(len(val))
+	}
 	d.insert(e)
+	sh.mem += e.memSize()
 	c.notifyDB(notifyNew, "new", key, db)
 	if typ == typeList || typ == typeZSet {
 		c.signalReady(key, db)
@@ -82,10 +107,11 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 
 func (c *Ctx) add(key []byte, typ valueType) *entry { return c.addDB(key, c.db, typ) }
 
-// remove deletes e from database db.
+// removeDB deletes e from database db.
 func (c *Ctx) removeDB(e *entry, db int) {
-	_, d := c.slot(e.hash, db)
+	sh, d := c.slot(e.hash, db)
 	d.remove(e)
+	sh.mem -= e.memSize()
 }
 
 func (c *Ctx) remove(e *entry) { c.removeDB(e, c.db) }
@@ -98,18 +124,80 @@ func (c *Ctx) setExpireDB(e *entry, db int, at int64) {
 
 func (c *Ctx) setExpire(e *entry, at int64) { c.setExpireDB(e, c.db, at) }
 
+// memSize is what e costs by our accounting: the entry, its key and string
+// bytes, and an aggregate's own estimate.
+func (e *entry) memSize() int64 {
+	n := entrySize + e.kvSize()
+	if o, ok := e.obj.(interface{ memUsage() int64 }); ok {
+		n += o.memUsage()
+	}
+	return n
+}
+
+// replaceKV gives e new key/value bytes with room for n value bytes (the
+// first keep bytes of the old value copied), keeping the shard's accounting.
+func (c *Ctx) replaceKV(e *entry, n, keep int) {
+	sh := &c.e.ks.shards[c.e.ks.shardOf(e.hash)]
+	sh.mem -= e.kvSize()
+	old := e.val()
+	e.kv, e.vcap = newKV(e.keyBytes(), n)
+	e.vlen = uint32(keep)
+	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), keep), old[:keep])
+	sh.mem += e.kvSize()
+}
+
+// storeValue makes e a string holding a copy of val: new bytes, so strings
+// already handed out keep their value.
+func (c *Ctx) storeValue(e *entry, val []byte) {
+	c.setObject(e, typeString, nil)
+	c.replaceKV(e, len(val), 0)
+	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
+	e.vlen, e.flags = uint32(len(val)), 0
+}
+
+// appendValue appends val to e's string value in place when it fits (bytes
+// past the old length only) or in a new allocation that leaves room to grow
+// as Redis's sds does (double up to 1 MB, then 1 MB more).
+func (c *Ctx) appendValue(e *entry, val []byte) {
+	n := int(e.vlen) + len(val)
+	if n > int(e.vcap) {
+		room := n * 2
+		if n >= 1<<20 {
+			room = n + 1<<20
+		}
+		c.replaceKV(e, room, int(e.vlen))
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, int(e.klen)+int(e.vlen))), len(val)), val)
+	e.vlen = uint32(n)
+	e.flags |= flagRaw
+}
+
+// setObject makes e hold obj, of type typ (nil for a string about to be
+// stored), dropping a string value's bytes.
+func (c *Ctx) setObject(e *entry, typ valueType, obj any) {
+	sh := &c.e.ks.shards[c.e.ks.shardOf(e.hash)]
+	if o, ok := e.obj.(interface{ memUsage() int64 }); ok {
+		sh.mem -= o.memUsage()
+	}
+	if e.vcap > 0 && typ != typeString {
+		c.replaceKV(e, 0, 0)
+	}
+	e.typ, e.obj, e.flags = typ, obj, 0
+	if o, ok := obj.(interface{ memUsage() int64 }); ok {
+		sh.mem += o.memUsage()
+	}
+}
+
 // setString stores val under key as a new string value, replacing whatever was
 // there. keepTTL keeps an existing expiry (SET KEEPTTL); otherwise the key gets
 // expireAt (0 = none). The value is copied.
 func (c *Ctx) setString(key, val []byte, expireAt int64, keepTTL bool) *entry {
 	e := c.lookup(key)
 	if e == nil {
-		e = c.add(key, typeString)
+		e = c.insertDB(key, c.db, typeString, val)
 	} else {
-		e.typ, e.obj = typeString, nil
+		c.storeValue(e, val)
 	}
-	e.str = append([]byte(nil), val...)
-	e.raw = false
 	if !keepTTL {
 		c.setExpire(e, expireAt)
 	}
@@ -157,7 +245,7 @@ func (c *Ctx) checkType(e *entry, t valueType) (*entry, bool) {
 // "del" event that follows the command's own.
 func (c *Ctx) deleteEmpty(e *entry) {
 	c.remove(e)
-	c.notify(notifyGeneric, "del", unsafeBytes(e.key))
+	c.notify(notifyGeneric, "del", e.keyBytes())
 }
 
 // keyCount is the number of keys in database db; every shard must be locked.
@@ -186,7 +274,7 @@ func (c *Ctx) randomEntry(db int) *entry {
 				continue
 			}
 			e := d.random()
-			if c.expired(e) {
+			if c.expiredIn(d, e) {
 				c.e.expireEntry(c.s, &c.e.ks.shards[i], d, e, db)
 				break // sample again: the count changed
 			}

@@ -19,9 +19,14 @@ type dict struct {
 	buckets []*entry
 	shift   uint // 64 - log2(len(buckets)): bucket index = hash >> shift
 	count   int
-	// ttl holds every entry with an expiry; entry.ttlIdx is its position, so
-	// adding, removing and sampling are O(1).
-	ttl []*entry
+	// ttl holds every entry with an expiry and the expiry itself (unix ms);
+	// entry.ttlIdx is its position, so adding, removing and sampling are O(1).
+	ttl []ttlSlot
+}
+
+type ttlSlot struct {
+	e  *entry
+	at int64
 }
 
 const dictMinSize = 4
@@ -31,7 +36,7 @@ func (d *dict) find(h uint64, key []byte) *entry {
 		return nil
 	}
 	for e := d.buckets[h>>d.shift]; e != nil; e = e.next {
-		if e.hash == h && e.key == string(key) {
+		if e.hash == h && e.key() == string(key) {
 			return e
 		}
 	}
@@ -47,9 +52,6 @@ func (d *dict) insert(e *entry) {
 	e.next = d.buckets[i]
 	d.buckets[i] = e
 	d.count++
-	if e.expireAt != 0 {
-		d.ttlAdd(e)
-	}
 }
 
 // remove unlinks e from the table and the TTL list.
@@ -88,31 +90,36 @@ func (d *dict) resize(n int) {
 	}
 }
 
-// setExpire records a new expiry (0 = none) for e, keeping the TTL list current.
-func (d *dict) setExpire(e *entry, at int64) {
-	e.expireAt = at
-	switch {
-	case at != 0 && e.ttlIdx < 0:
-		d.ttlAdd(e)
-	case at == 0 && e.ttlIdx >= 0:
-		d.ttlRemove(e)
+// expireOf is e's expiry in unix ms, 0 for none.
+func (d *dict) expireOf(e *entry) int64 {
+	if e.ttlIdx < 0 {
+		return 0
 	}
+	return d.ttl[e.ttlIdx].at
 }
 
-func (d *dict) ttlAdd(e *entry) {
-	e.ttlIdx = int32(len(d.ttl))
-	d.ttl = append(d.ttl, e)
+// setExpire records a new expiry (0 = none) for e, keeping the TTL list current.
+func (d *dict) setExpire(e *entry, at int64) {
+	switch {
+	case at != 0 && e.ttlIdx >= 0:
+		d.ttl[e.ttlIdx].at = at
+	case at != 0:
+		e.ttlIdx = int32(len(d.ttl))
+		d.ttl = append(d.ttl, ttlSlot{e, at})
+	case e.ttlIdx >= 0:
+		d.ttlRemove(e)
+	}
 }
 
 func (d *dict) ttlRemove(e *entry) {
 	last := d.ttl[len(d.ttl)-1]
 	d.ttl[e.ttlIdx] = last
-	last.ttlIdx = e.ttlIdx
-	d.ttl[len(d.ttl)-1] = nil
+	last.e.ttlIdx = e.ttlIdx
+	d.ttl[len(d.ttl)-1] = ttlSlot{}
 	d.ttl = d.ttl[:len(d.ttl)-1]
 	e.ttlIdx = -1
 	if cap(d.ttl) > 64 && len(d.ttl) < cap(d.ttl)/4 {
-		d.ttl = append([]*entry(nil), d.ttl...)
+		d.ttl = append([]ttlSlot(nil), d.ttl...)
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 )
 
 func newTestEntry(seed maphash.Seed, key string) *entry {
-	return &entry{key: key, hash: maphash.String(seed, key), ttlIdx: -1}
+	e := &entry{hash: maphash.String(seed, key), ttlIdx: -1, klen: uint32(len(key))}
+	e.kv, e.vcap = newKV([]byte(key), 0)
+	return e
 }
 
 // scanAll runs a full SCAN-style iteration, calling between(step) after each
@@ -16,7 +18,7 @@ func scanAll(d *dict, between func(step int)) map[string]int {
 	seen := map[string]int{}
 	var c uint64
 	for step := 0; ; step++ {
-		c = d.scan(c, func(e *entry) { seen[e.key]++ })
+		c = d.scan(c, func(e *entry) { seen[e.key()]++ })
 		if c == 0 {
 			return seen
 		}
@@ -43,7 +45,7 @@ func TestDictScanGuaranteeAcrossResizes(t *testing.T) {
 		{"shrink", func(d *dict, step int) {
 			var victims []*entry
 			d.each(func(e *entry) {
-				if len(victims) < 40 && e.key[0] == 't' {
+				if len(victims) < 40 && e.key()[0] == 't' {
 					victims = append(victims, e)
 				}
 			})
@@ -77,18 +79,18 @@ func TestDictInsertFindRemoveAndTTLList(t *testing.T) {
 	var es []*entry
 	for i := 0; i < 1000; i++ {
 		e := newTestEntry(seed, strconv.Itoa(i))
-		if i%3 == 0 {
-			e.expireAt = int64(i + 1)
-		}
 		d.insert(e)
+		if i%3 == 0 {
+			d.setExpire(e, int64(i+1))
+		}
 		es = append(es, e)
 	}
 	if d.count != 1000 || len(d.ttl) != 334 {
 		t.Fatalf("count %d ttl %d, want 1000 and 334", d.count, len(d.ttl))
 	}
 	for _, e := range es {
-		if got := d.find(e.hash, []byte(e.key)); got != e {
-			t.Fatalf("find(%s) = %v", e.key, got)
+		if got := d.find(e.hash, e.keyBytes()); got != e {
+			t.Fatalf("find(%s) = %v", e.key(), got)
 		}
 	}
 	for _, e := range es[:900] {
@@ -97,8 +99,8 @@ func TestDictInsertFindRemoveAndTTLList(t *testing.T) {
 	if d.count != 100 || len(d.buckets) >= 1024 {
 		t.Fatalf("after removals: count %d, %d buckets (table should shrink)", d.count, len(d.buckets))
 	}
-	for i, e := range d.ttl {
-		if int(e.ttlIdx) != i || e.expireAt == 0 {
+	for i, slot := range d.ttl {
+		if int(slot.e.ttlIdx) != i || slot.at == 0 || d.expireOf(slot.e) != slot.at {
 			t.Fatalf("ttl list corrupt at %d", i)
 		}
 	}
@@ -107,7 +109,7 @@ func TestDictInsertFindRemoveAndTTLList(t *testing.T) {
 	if es[950].ttlIdx >= 0 || es[951].ttlIdx < 0 {
 		t.Fatal("setExpire did not keep the TTL list current")
 	}
-	if d.find(es[0].hash, []byte(es[0].key)) != nil {
+	if d.find(es[0].hash, es[0].keyBytes()) != nil {
 		t.Fatal("removed key still found")
 	}
 }
@@ -121,7 +123,7 @@ func TestDictRandomCoversAllEntries(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for i := 0; i < 5000; i++ {
-		seen[d.random().key] = true
+		seen[d.random().key()] = true
 	}
 	if len(seen) != 20 {
 		t.Fatalf("random reached %d of 20 keys", len(seen))

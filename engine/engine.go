@@ -249,8 +249,8 @@ func (e *Engine) activeExpireCycle(budget time.Duration) {
 				n := min(expireSample, len(d.ttl))
 				for j := 0; j < n && len(d.ttl) > 0; j++ {
 					en := d.ttl[randIntN(len(d.ttl))]
-					if en.expireAt < now {
-						e.expireEntry(nil, sh, d, en, db)
+					if en.at < now {
+						e.expireEntry(nil, sh, d, en.e, db)
 						expired++
 					}
 				}

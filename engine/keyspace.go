@@ -2,7 +2,9 @@ package engine
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
+	"unsafe"
 )
 
 // valueType is the Redis type of a key's value, as TYPE reports it.
@@ -31,23 +33,72 @@ type object interface {
 	encoding() string
 }
 
-// entry is one key of the keyspace. Strings live in str; aggregate types in obj.
+// entry is one key of the keyspace: 64 bytes (one Go size class), plus one
+// allocation holding the key's bytes followed, for strings, by the value's.
+// Aggregate types keep their value in obj. The expiry time lives in the
+// dict's TTL list (ttlIdx), so keys without one do not pay for it.
 //
 // String values are never modified below their length once stored: APPEND
-// writes only past the old length and SETRANGE copies. That lets the in-process
-// API hand out the stored bytes without a copy.
+// writes only past the old length and every other write stores new bytes.
+// That lets the in-process API hand out the stored bytes without a copy.
 type entry struct {
-	key      string
-	next     *entry
-	hash     uint64
-	expireAt int64 // unix milliseconds; 0 means no expiry
-	ttlIdx   int32 // position in dict.ttl, or -1
-	typ      valueType
-	raw      bool   // string modified in place: OBJECT ENCODING reports "raw"
-	access   uint32 // engine clock in seconds at the last access (OBJECT IDLETIME)
-	str      []byte
-	obj      any
+	next   *entry
+	kv     unsafe.Pointer // key bytes, then the string value's
+	obj    any            // the value of a hash, set, sorted set or list
+	hash   uint64
+	klen   uint32
+	vlen   uint32
+	vcap   uint32 // room for the value after the key (APPEND grows in place)
+	ttlIdx int32  // position in dict.ttl, or -1
+	access uint32 // engine clock in seconds at the last access (OBJECT IDLETIME)
+	typ    valueType
+	flags  entryFlags
 }
+
+// entryFlags say how OBJECT ENCODING reports a string.
+type entryFlags uint8
+
+const (
+	// flagRaw: modified in place (APPEND, SETRANGE): "raw".
+	flagRaw entryFlags = 1 << iota
+	// flagNotInt: stored as a string object even if it reads as an
+	// integer (an INCRBYFLOAT result): "embstr", never "int".
+	flagNotInt
+)
+
+// entrySize is what an entry costs besides its key and value bytes: the
+// struct and its share of a bucket array.
+const entrySize = 64 + 8
+
+// key is the entry's key; it shares the entry's bytes.
+func (e *entry) key() string { return unsafe.String((*byte)(e.kv), int(e.klen)) }
+
+// keyBytes is key as bytes, which must not be modified.
+func (e *entry) keyBytes() []byte { return unsafe.Slice((*byte)(e.kv), int(e.klen)) }
+
+// val is a string entry's value, with its spare capacity: bytes below its
+// length must not be modified (see entry).
+func (e *entry) val() []byte {
+	if e.vcap == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), int(e.vcap))[:e.vlen]
+}
+
+// newKV allocates room for key then n value bytes, rounded up to the
+// allocator's size class (the rounding becomes value capacity), and copies
+// key in. It returns the buffer and the value's capacity.
+func newKV(key []byte, n int) (unsafe.Pointer, uint32) {
+	b := slices.Grow([]byte(nil), len(key)+n)
+	b = append(b, key...)
+	if cap(b) == 0 {
+		return nil, 0
+	}
+	return unsafe.Pointer(unsafe.SliceData(b[:cap(b)])), uint32(cap(b) - len(key))
+}
+
+// kvSize is the bytes allocated for the entry's key and string value.
+func (e *entry) kvSize() int64 { return int64(e.klen) + int64(e.vcap) }
 
 // shard is one lock's worth of the keyspace: the same key maps to the same
 // shard in every database, so MOVE and COPY ... DB touch a single shard.
@@ -56,7 +107,10 @@ type shard struct {
 	dbs []dict
 	// counters maintained under mu and summed by INFO
 	hits, misses, expired int64
-	watch                 watchers // WATCHed keys of this shard (multi.go)
+	// mem is the bytes this shard's keys and values use, by our accounting
+	// (entries, key and string bytes, aggregates' own estimates).
+	mem   int64
+	watch watchers // WATCHed keys of this shard (multi.go)
 	_                     [64]byte // keep neighbouring shards' locks off one cache line
 }
 

@@ -186,7 +186,7 @@ func (c *Ctx) watchedKeyExpired() bool {
 			continue
 		}
 		_, d := c.slot(c.e.ks.hash(unsafeBytes(w.key)), w.db)
-		if en := d.find(c.e.ks.hash(unsafeBytes(w.key)), unsafeBytes(w.key)); en != nil && c.expired(en) {
+		if en := d.find(c.e.ks.hash(unsafeBytes(w.key)), unsafeBytes(w.key)); en != nil && c.expiredIn(d, en) {
 			return true
 		}
 	}
@@ -211,7 +211,7 @@ next:
 		h := c.e.ks.hash(k)
 		sh, d := c.slot(h, c.db)
 		en := d.find(h, k)
-		s.watched = append(s.watched, watchedKey{watchKey: wk, expired: en != nil && c.expired(en)})
+		s.watched = append(s.watched, watchedKey{watchKey: wk, expired: en != nil && c.expiredIn(d, en)})
 		sh.watch.mu.Lock()
 		if sh.watch.m == nil {
 			sh.watch.m = map[watchKey][]*Session{}

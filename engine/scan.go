@@ -123,12 +123,12 @@ func cmdScan(c *Ctx) {
 		visits++
 		for _, e := range bucket {
 			switch {
-			case c.expired(e):
+			case c.expiredIn(d, e):
 				c.e.expireEntry(c.s, sh, d, e, c.db)
 			case typ != nil && !eqFold(typ, e.typ.String()):
-			case pattern != nil && !globMatch(pattern, e.key, false):
+			case pattern != nil && !globMatch(pattern, e.key(), false):
 			default:
-				keys = append(keys, e.key)
+				keys = append(keys, e.key())
 			}
 		}
 		if pos == 0 {
