@@ -111,7 +111,7 @@ type shard struct {
 	// (entries, key and string bytes, aggregates' own estimates).
 	mem   int64
 	watch watchers // WATCHed keys of this shard (multi.go)
-	_                     [64]byte // keep neighbouring shards' locks off one cache line
+	_     [64]byte // keep neighbouring shards' locks off one cache line
 }
 
 // keyspace is every database's keys, spread over shards by a seeded hash
