@@ -235,7 +235,9 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (served bool,
 	if en := c.lookupWrite(key); en == nil || en.typ != w.typ {
 		return false, nil
 	}
-	if !w.serve(c, key) {
+	served = w.serve(c, key)
+	c.reconcileWritten()
+	if !served {
 		return false, nil
 	}
 	w.s.cmds.Add(1)

@@ -78,6 +78,7 @@ func (c *Ctx) lookupWriteDB(key []byte, db int) *entry {
 	e := c.lookupDB(key, db)
 	if e != nil {
 		c.touch(e)
+		c.noteWrite(e, db)
 	}
 	return e
 }
@@ -139,7 +140,7 @@ func (c *Ctx) moveEntry(e *entry, key []byte, srcDB, dstDB int, obj any, move bo
 	n := c.insertDB(key, dstDB, e.typ, e.val())
 	n.flags, n.access = e.flags, e.access
 	if obj != nil {
-		c.setObject(n, e.typ, obj)
+		c.setObjectDB(n, dstDB, e.typ, obj)
 	}
 	c.setExpireDB(n, dstDB, ttl)
 	if move {
@@ -431,7 +432,7 @@ func cmdFlushdb(c *Ctx) {
 	}
 	c.e.touchAllWatchedInDB(c.db, -1)
 	for i := range c.e.ks.shards {
-		c.e.ks.shards[i].dbs[c.db] = dict{}
+		c.e.flushDict(&c.e.ks.shards[i], c.db)
 	}
 	c.w.Status("OK")
 }
@@ -445,7 +446,9 @@ func cmdFlushall(c *Ctx) {
 		c.e.touchAllWatchedInDB(db, -1)
 	}
 	for i := range c.e.ks.shards {
-		clear(c.e.ks.shards[i].dbs)
+		for db := range c.e.ks.shards[i].dbs {
+			c.e.flushDict(&c.e.ks.shards[i], db)
+		}
 	}
 	c.w.Status("OK")
 }
@@ -515,14 +518,24 @@ func stringEncoding(b []byte, raw bool, notInt bool) string {
 
 // OBJECT FREQ key
 func cmdObjectFreq(c *Ctx) {
-	if c.objectLookup() != nil {
+	e := c.objectLookup()
+	switch {
+	case e == nil:
+	case !c.e.conf().policy.lfu():
 		c.w.Error(ErrLFUNotSelected)
+	default:
+		c.w.Int(int64(c.e.lfuDecay(e)))
 	}
 }
 
 // OBJECT IDLETIME key
 func cmdObjectIdletime(c *Ctx) {
-	if e := c.objectLookup(); e != nil {
+	e := c.objectLookup()
+	switch {
+	case e == nil:
+	case c.e.conf().policy.lfu():
+		c.w.Error(ErrLRUNotSelected)
+	default:
 		c.w.Int(max(int64(c.e.lruClock())-int64(e.access), 0))
 	}
 }

@@ -338,7 +338,7 @@ func cmdLset(c *Ctx) {
 		c.w.Error(errIndexRange)
 		return
 	}
-	l.set(pos, string(c.argv[3]))
+	l.replace(pos, string(c.argv[3]))
 	c.w.Status("OK")
 	c.keyChanged(key, notifyList, "lset")
 }

@@ -249,8 +249,10 @@ func cmdInfo(c *Ctx) {
 		"executable", executable(),
 		"config_file", "")
 	var ms runtime.MemStats
+	var mst memStats
 	if all || want["memory"] {
 		runtime.ReadMemStats(&ms)
+		mst = e.memStats()
 	}
 	section("Clients",
 		"connected_clients", itoa(int64(e.clients.count())),
@@ -262,16 +264,19 @@ func cmdInfo(c *Ctx) {
 		"tracking_clients", "0",
 		"clients_in_timeout_table", "0")
 	section("Memory",
-		"used_memory", itoa(int64(ms.HeapAlloc)),
-		"used_memory_human", humanBytes(ms.HeapAlloc),
+		"used_memory", itoa(mst.used),
+		"used_memory_human", humanBytes(uint64(mst.used)),
 		"used_memory_rss", itoa(int64(ms.Sys)),
 		"used_memory_rss_human", humanBytes(ms.Sys),
-		"used_memory_peak", itoa(int64(ms.HeapSys)),
-		"used_memory_peak_human", humanBytes(ms.HeapSys),
+		"used_memory_peak", itoa(mst.peak),
+		"used_memory_peak_human", humanBytes(uint64(mst.peak)),
+		"used_memory_dataset", itoa(mst.used),
+		"allocator_allocated", itoa(int64(ms.HeapAlloc)),
 		"total_system_memory", "0",
-		"maxmemory", "0",
-		"maxmemory_human", "0B",
-		"maxmemory_policy", "noeviction",
+		"maxmemory", itoa(cfg.MaxMemory),
+		"maxmemory_human", humanBytes(uint64(cfg.MaxMemory)),
+		"maxmemory_policy", cfg.policy.String(),
+		"mem_not_counted_for_evict", "0",
 		"mem_allocator", "go")
 	var hits, misses, expired int64
 	for i := range e.ks.shards {
@@ -283,7 +288,7 @@ func cmdInfo(c *Ctx) {
 		"total_commands_processed", itoa(e.commandsProcessed()),
 		"rejected_connections", itoa(e.stats.rejectedConns.Load()),
 		"expired_keys", itoa(expired),
-		"evicted_keys", "0",
+		"evicted_keys", itoa(e.evict.evicted.Load()),
 		"keyspace_hits", itoa(hits),
 		"keyspace_misses", itoa(misses))
 	var ks []string
@@ -477,6 +482,25 @@ var configParams = []configParam{
 			return ""
 		}},
 	{name: "client-output-buffer-limit", get: formatBufferLimits, set: setBufferLimits},
+	intParam("maxmemory", numMemory, 0, math.MaxInt64,
+		func(c *Config) int64 { return c.MaxMemory }, func(c *Config, n int64) { c.MaxMemory = n }),
+	{name: "maxmemory-policy", get: func(c *Config) string { return c.policy.String() },
+		set: func(c *Config, v string) string {
+			p, ok := parsePolicy(v)
+			if !ok {
+				return errPolicy
+			}
+			c.policy, c.MaxMemoryPolicy = p, p.String()
+			return ""
+		}},
+	intParam("maxmemory-samples", numSigned, 1, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.MaxMemorySamples) }, func(c *Config, n int64) { c.MaxMemorySamples = int(n) }),
+	intParam("maxmemory-eviction-tenacity", numSigned, 0, 100,
+		func(c *Config) int64 { return int64(c.MaxMemoryEvictionTenacity) }, func(c *Config, n int64) { c.MaxMemoryEvictionTenacity = int(n) }),
+	intParam("lfu-log-factor", numSigned, 0, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.LFULogFactor) }, func(c *Config, n int64) { c.LFULogFactor = int(n) }),
+	intParam("lfu-decay-time", numSigned, 0, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.LFUDecayTime) }, func(c *Config, n int64) { c.LFUDecayTime = int(n) }),
 	sizeParam("hash-max-listpack-entries", "hash-max-ziplist-entries", func(c *Config) *int { return &c.HashMaxListpackEntries }),
 	sizeParam("hash-max-listpack-value", "hash-max-ziplist-value", func(c *Config) *int { return &c.HashMaxListpackValue }),
 	sizeParam("set-max-intset-entries", "", func(c *Config) *int { return &c.SetMaxIntsetEntries }),
@@ -628,6 +652,7 @@ func cmdConfigSet(c *Ctx) {
 		}
 	}
 	c.e.cfg.Store(&next)
+	c.e.performEvictions() // a lower maxmemory takes effect at once
 	c.w.Status("OK")
 }
 

@@ -480,7 +480,7 @@ func (c *Ctx) storeSet(key []byte, res *setValue, event string) {
 	if e == nil {
 		e = c.add(key, typeSet)
 	} else {
-		e.access = c.e.lruClock()
+		e.access = c.e.initAccess()
 		c.setExpire(e, 0)
 	}
 	c.setObject(e, typeSet, res)

@@ -195,7 +195,7 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 // modified (its setKey does; the caller publishes the event).
 func (c *Ctx) storeString(key, val []byte, expireAt int64, keepTTL bool) *entry {
 	e := c.setString(key, val, expireAt, keepTTL)
-	e.access = c.e.lruClock()
+	e.access = c.e.initAccess()
 	c.signalModified(key)
 	return e
 }

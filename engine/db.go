@@ -33,7 +33,8 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 // found it (nil for the active expire cycle).
 func (e *Engine) expireEntry(self *Session, sh *shard, d *dict, en *entry, db int) {
 	d.remove(en)
-	sh.mem -= en.memSize()
+	e.account(sh, d, -en.counted())
+	en.flags |= flagGone
 	sh.expired++
 	key := en.keyBytes()
 	e.notifyDB(self, notifyExpired, "expired", key, db)
@@ -73,10 +74,11 @@ func (c *Ctx) lookupRead(key []byte) *entry {
 	return e
 }
 
-// touch records an access for OBJECT IDLETIME unless the client asked not to.
+// touch records an access (LRU time or LFU counter) unless the client asked
+// not to.
 func (c *Ctx) touch(e *entry) {
 	if !c.s.flags.noTouch {
-		e.access = c.e.lruClock()
+		c.e.recordAccess(e)
 	}
 }
 
@@ -90,14 +92,15 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	h := c.hash(key)
 	sh, d := c.slot(h, db)
-	e := &entry{hash: h, ttlIdx: -1, typ: typ, access: c.e.lruClock(), klen: uint32(len(key))}
+	e := &entry{hash: h, ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
 	e.kv, e.vcap = newKV(key, len(val))
 	if len(val) > 0 {
 		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, len(key))), len(val)), val)
 		e.vlen = uint32(len(val))
 	}
 	d.insert(e)
-	sh.mem += e.memSize()
+	c.e.account(sh, d, e.counted())
+	c.noteWrite(e, db)
 	c.notifyDB(notifyNew, "new", key, db)
 	if typ == typeList || typ == typeZSet {
 		c.signalReady(key, db)
@@ -111,7 +114,8 @@ func (c *Ctx) add(key []byte, typ valueType) *entry { return c.addDB(key, c.db, 
 func (c *Ctx) removeDB(e *entry, db int) {
 	sh, d := c.slot(e.hash, db)
 	d.remove(e)
-	sh.mem -= e.memSize()
+	c.e.account(sh, d, -e.counted())
+	e.flags |= flagGone
 }
 
 func (c *Ctx) remove(e *entry) { c.removeDB(e, c.db) }
@@ -124,33 +128,22 @@ func (c *Ctx) setExpireDB(e *entry, db int, at int64) {
 
 func (c *Ctx) setExpire(e *entry, at int64) { c.setExpireDB(e, c.db, at) }
 
-// memSize is what e costs by our accounting: the entry, its key and string
-// bytes, and an aggregate's own estimate.
-func (e *entry) memSize() int64 {
-	n := entrySize + e.kvSize()
-	if o, ok := e.obj.(interface{ memUsage() int64 }); ok {
-		n += o.memUsage()
-	}
-	return n
-}
-
 // replaceKV gives e new key/value bytes with room for n value bytes (the
 // first keep bytes of the old value copied), keeping the shard's accounting.
-func (c *Ctx) replaceKV(e *entry, n, keep int) {
-	sh := &c.e.ks.shards[c.e.ks.shardOf(e.hash)]
-	sh.mem -= e.kvSize()
-	old := e.val()
+func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
+	sh, d := c.slot(e.hash, db)
+	before, old := e.kvSize(), e.val()
 	e.kv, e.vcap = newKV(e.keyBytes(), n)
 	e.vlen = uint32(keep)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), keep), old[:keep])
-	sh.mem += e.kvSize()
+	c.e.account(sh, d, e.kvSize()-before)
 }
 
 // storeValue makes e a string holding a copy of val: new bytes, so strings
 // already handed out keep their value.
 func (c *Ctx) storeValue(e *entry, val []byte) {
 	c.setObject(e, typeString, nil)
-	c.replaceKV(e, len(val), 0)
+	c.replaceKV(e, c.db, len(val), 0)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
 	e.vlen, e.flags = uint32(len(val)), 0
 }
@@ -165,26 +158,31 @@ func (c *Ctx) appendValue(e *entry, val []byte) {
 		if n >= 1<<20 {
 			room = n + 1<<20
 		}
-		c.replaceKV(e, room, int(e.vlen))
+		c.replaceKV(e, c.db, room, int(e.vlen))
 	}
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, int(e.klen)+int(e.vlen))), len(val)), val)
 	e.vlen = uint32(n)
 	e.flags |= flagRaw
 }
 
-// setObject makes e hold obj, of type typ (nil for a string about to be
-// stored), dropping a string value's bytes.
-func (c *Ctx) setObject(e *entry, typ valueType, obj any) {
-	sh := &c.e.ks.shards[c.e.ks.shardOf(e.hash)]
-	if o, ok := e.obj.(interface{ memUsage() int64 }); ok {
-		sh.mem -= o.memUsage()
+// setObject makes e (in the command's database) hold obj, of type typ (nil
+// for a string about to be stored), dropping a string value's bytes.
+func (c *Ctx) setObject(e *entry, typ valueType, obj any) { c.setObjectDB(e, c.db, typ, obj) }
+
+// setObjectDB is setObject for an entry of database db.
+func (c *Ctx) setObjectDB(e *entry, db int, typ valueType, obj any) {
+	sh, d := c.slot(e.hash, db)
+	if a, ok := e.obj.(accounted); ok {
+		c.e.account(sh, d, -a.account().acct)
 	}
 	if e.vcap > 0 && typ != typeString {
-		c.replaceKV(e, 0, 0)
+		c.replaceKV(e, db, 0, 0)
 	}
 	e.typ, e.obj, e.flags = typ, obj, 0
-	if o, ok := obj.(interface{ memUsage() int64 }); ok {
-		sh.mem += o.memUsage()
+	if a, ok := obj.(accounted); ok {
+		m := a.account()
+		m.acct = a.memUsage()
+		c.e.account(sh, d, m.acct)
 	}
 }
 

@@ -22,6 +22,9 @@ type dict struct {
 	// ttl holds every entry with an expiry and the expiry itself (unix ms);
 	// entry.ttlIdx is its position, so adding, removing and sampling are O(1).
 	ttl []ttlSlot
+	// mem is the bytes of this database's keys and values in this shard,
+	// by our accounting (memory.go).
+	mem int64
 }
 
 type ttlSlot struct {

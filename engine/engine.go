@@ -58,6 +58,26 @@ type Config struct {
 	// Logger receives warnings (clients disconnected for their limits,
 	// contained panics); nil discards them.
 	Logger *slog.Logger
+
+	// MaxMemory bounds the dataset in bytes by cachee's accounting (an
+	// estimate of the Go heap its keys and values use); 0 is no limit. Past
+	// it, keys are evicted by MaxMemoryPolicy before each command, and under
+	// noeviction (or with nothing the policy may evict) commands that add
+	// data get -OOM while reads keep working.
+	MaxMemory int64
+	// MaxMemoryPolicy is one of Redis's eight policies ("" is noeviction):
+	// noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru,
+	// volatile-lfu, volatile-random, volatile-ttl. New panics on another name.
+	MaxMemoryPolicy string
+	policy          evictPolicy
+	// MaxMemorySamples is how many keys each eviction round samples (5).
+	MaxMemorySamples int
+	// MaxMemoryEvictionTenacity bounds the time one command may spend
+	// evicting, 0..100 (10; 100 is unbounded), as Redis's.
+	MaxMemoryEvictionTenacity int
+	// LFULogFactor and LFUDecayTime tune the LFU counter as Redis's
+	// lfu-log-factor (10) and lfu-decay-time (1 minute).
+	LFULogFactor, LFUDecayTime int
 }
 
 // Client classes of client-output-buffer-limit, in Redis's order.
@@ -108,6 +128,22 @@ func (c *Config) setDefaults() {
 			*d.v = d.def
 		}
 	}
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{{&c.MaxMemorySamples, 5}, {&c.MaxMemoryEvictionTenacity, 10}, {&c.LFULogFactor, 10}, {&c.LFUDecayTime, 1}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if c.MaxMemoryPolicy == "" {
+		c.MaxMemoryPolicy = "noeviction"
+	}
+	p, ok := parsePolicy(c.MaxMemoryPolicy)
+	if !ok {
+		panic("cachee: maxmemory-policy " + c.MaxMemoryPolicy + ": " + errPolicy)
+	}
+	c.policy = p
 	if c.OutputBufferLimits == [3]BufferLimit{} {
 		c.OutputBufferLimits = [3]BufferLimit{{}, {256 << 20, 64 << 20, 60}, {32 << 20, 8 << 20, 60}}
 	}
@@ -139,6 +175,9 @@ type Engine struct {
 	pubsub   pubsub
 	watching atomic.Int64 // WATCHed keys over all sessions (multi.go)
 	blocking blocking     // clients waiting in blocking commands (blocking.go)
+	evict    evictor      // eviction under maxmemory (evict.go)
+	memTotal atomic.Int64 // dataset bytes by our accounting (memory.go)
+	memPeak  atomic.Int64
 	stats    stats
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -226,6 +265,9 @@ func (e *Engine) expireLoop() {
 		case <-t.C:
 			e.coarse.Store(e.nowMs())
 			e.activeExpireCycle(time.Second / time.Duration(hz) / 4)
+			// Evictions a command left unfinished for lack of time go on
+			// here, as Redis's eviction timer does.
+			e.performEvictions()
 			if n := e.conf().Hz; n != hz { // CONFIG SET hz
 				hz = n
 				t.Reset(time.Second / time.Duration(hz))

@@ -26,7 +26,7 @@ const (
 	ErrClientName      = "ERR Client names cannot contain spaces, newlines or special characters."
 	ErrNoSuchClient    = "ERR No such client"
 	ErrLFUNotSelected  = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-	ErrLRUNotSelected  = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	ErrLRUNotSelected  = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrOOM             = "OOM command not allowed when used memory > 'maxmemory'."
 	ErrInvalidCursor   = "ERR invalid cursor"
 	ErrNumkeys         = "ERR numkeys should be greater than 0"

@@ -23,6 +23,10 @@ type Ctx struct {
 	serving *Session
 	// hint is the hash of the command's first key, computed when locking.
 	hint keyHint
+	// written and nwritten are the entries the command may have changed,
+	// reconciled with the memory accounting after it (memory.go).
+	written  [3]writtenEntry
+	nwritten int
 }
 
 // keyHint remembers the keyspace hash of one key (by the address and length
@@ -108,6 +112,9 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 	case s.multi != nil && cmd.Spec.Has(cmdspec.NoMulti):
 		e.reject(s, cmd, w, errNoMulti)
 		return
+	case !e.performEvictions() && s.deniedOOM(cmd):
+		e.reject(s, cmd, w, ErrOOM)
+		return
 	case s.Proto() == 2 && s.subscribed() && cmd.opts&subscribedOK == 0:
 		e.reject(s, cmd, w, "ERR Can't execute '"+cmd.Name+
 			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
@@ -155,6 +162,9 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 	}()
 	*c = Ctx{e: e, s: s, argv: argv, w: w, cmd: cmd, db: s.DB(), hint: hint}
 	cmd.handler(c)
+	if c.nwritten > 0 {
+		c.reconcileWritten()
+	}
 	s.cmds.Add(1)
 	s.last.Store(e.coarseMs())
 	s.lastCmd.Store(cmd)

@@ -3,6 +3,7 @@ package engine
 import (
 	"hash/maphash"
 	"sort"
+	"unsafe"
 )
 
 // hashObj is a hash value (entry.obj of a typeHash key).
@@ -30,6 +31,7 @@ type hashObj struct {
 	dead   int         // tombstones in ents
 	nextID uint64
 	big    bool // Redis would have converted it to a hashtable (OBJECT ENCODING)
+	memAcct
 }
 
 // hashEntry is one field. Strings are immutable, so values handed to a
@@ -82,6 +84,7 @@ func (h *hashObj) get(field string) (string, bool) {
 func (h *hashObj) set(field []byte, value string, keep bool) bool {
 	f := unsafeString(field)
 	if i := h.find(f); i >= 0 {
+		h.bytes += int64(len(value) - len(h.ents[i].value))
 		h.ents[i].value = value
 		return false
 	}
@@ -97,6 +100,7 @@ func (h *hashObj) add(field, value string) {
 	h.grow(1)
 	h.nextID++
 	h.ents = append(h.ents, hashEntry{field: field, value: value, id: h.nextID})
+	h.bytes += int64(len(field) + len(value))
 	if h.index != nil {
 		h.index.insert(h.index.hash(field), len(h.ents)-1)
 	} else if len(h.ents) > hashSmall {
@@ -123,6 +127,7 @@ func (h *hashObj) del(field string) bool {
 		if i < 0 {
 			return false
 		}
+		h.bytes -= int64(len(h.ents[i].field) + len(h.ents[i].value))
 		copy(h.ents[i:], h.ents[i+1:])
 		h.ents[len(h.ents)-1] = hashEntry{}
 		h.ents = h.ents[:len(h.ents)-1]
@@ -133,6 +138,7 @@ func (h *hashObj) del(field string) bool {
 		return false
 	}
 	h.index.removeAt(slot)
+	h.bytes -= int64(len(h.ents[i].field) + len(h.ents[i].value))
 	h.ents[i] = hashEntry{id: h.ents[i].id | deadBit}
 	h.dead++
 	// Trailing tombstones can simply go.
@@ -242,6 +248,7 @@ func (h *hashObj) scan(cursor uint64, count int) (from, to int, next uint64) {
 // clone implements object (COPY): the copy has no tombstones.
 func (h *hashObj) clone() any {
 	n := &hashObj{ents: make([]hashEntry, 0, h.length()), nextID: h.nextID, big: h.big}
+	n.bytes = h.bytes
 	for _, en := range h.ents {
 		if en.live() {
 			n.ents = append(n.ents, en)
@@ -249,6 +256,15 @@ func (h *hashObj) clone() any {
 	}
 	if len(n.ents) > hashSmall {
 		n.reindex()
+	}
+	return n
+}
+
+// memUsage implements object: the entries, the index and the strings.
+func (h *hashObj) memUsage() int64 {
+	n := 64 + int64(cap(h.ents))*int64(unsafe.Sizeof(hashEntry{})) + int64(h.length())*2*stringAlloc + h.bytes
+	if h.index != nil {
+		n += h.index.memUsage()
 	}
 	return n
 }
@@ -304,6 +320,9 @@ func indexSlots(n int) int {
 	}
 	return size
 }
+
+// memUsage is the index's slots.
+func (x *fieldIndex) memUsage() int64 { return 48 + int64(len(x.slots))*8 }
 
 func (x *fieldIndex) hash(field string) uint32 { return uint32(maphash.String(x.seed, field)) }
 

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -64,6 +65,8 @@ const (
 	// flagNotInt: stored as a string object even if it reads as an
 	// integer (an INCRBYFLOAT result): "embstr", never "int".
 	flagNotInt
+	// flagGone: removed from the keyspace (the accounting skips it).
+	flagGone
 )
 
 // entrySize is what an entry costs besides its key and value bytes: the
@@ -107,11 +110,11 @@ type shard struct {
 	dbs []dict
 	// counters maintained under mu and summed by INFO
 	hits, misses, expired int64
-	// mem is the bytes this shard's keys and values use, by our accounting
-	// (entries, key and string bytes, aggregates' own estimates).
-	mem   int64
-	watch watchers // WATCHed keys of this shard (multi.go)
-	_     [64]byte // keep neighbouring shards' locks off one cache line
+	// memPending is accounted bytes not yet added to the engine total
+	// (memory.go); each dict keeps its own exact count.
+	memPending atomic.Int64
+	watch      watchers // WATCHed keys of this shard (multi.go)
+	_          [64]byte // keep neighbouring shards' locks off one cache line
 }
 
 // keyspace is every database's keys, spread over shards by a seeded hash

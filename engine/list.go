@@ -13,6 +13,7 @@ type list struct {
 	buf  []string // len(buf) is 0 or a power of two
 	head int      // index in buf of element 0
 	n    int
+	memAcct
 }
 
 // The ends of a list, as Redis's LIST_HEAD and LIST_TAIL: LEFT is the head.
@@ -46,6 +47,12 @@ func (l *list) at(i int) string { return l.buf[l.slot(i)] }
 // set replaces element i; i must be in [0, n).
 func (l *list) set(i int, v string) { l.buf[l.slot(i)] = v }
 
+// replace is LSET: set, keeping the byte count.
+func (l *list) replace(i int, v string) {
+	l.bytes += int64(len(v) - len(l.at(i)))
+	l.set(i, v)
+}
+
 // resize moves the elements, in order, to a buffer of capacity c >= n.
 func (l *list) resize(c int) {
 	buf := make([]string, c)
@@ -76,12 +83,14 @@ func (l *list) shrink() {
 }
 
 func (l *list) pushBack(v string) {
+	l.bytes += int64(len(v))
 	l.grow()
 	l.buf[l.slot(l.n)] = v
 	l.n++
 }
 
 func (l *list) pushFront(v string) {
+	l.bytes += int64(len(v))
 	l.grow()
 	l.head = (l.head - 1) & (len(l.buf) - 1)
 	l.buf[l.head] = v
@@ -107,6 +116,7 @@ func (l *list) pop(where int) string {
 		l.head = (l.head + 1) & (len(l.buf) - 1)
 	}
 	v := l.buf[i]
+	l.bytes -= int64(len(v))
 	l.buf[i] = "" // let the collector have it
 	l.n--
 	l.shrink()
@@ -127,6 +137,7 @@ func (l *list) insert(i int, v string) {
 		}
 	}
 	l.n++
+	l.bytes += int64(len(v))
 	l.set(i, v)
 }
 
@@ -137,6 +148,9 @@ func (l *list) removeRange(start, count int) {
 		return
 	}
 	end := start + count
+	for j := start; j < end; j++ {
+		l.bytes -= int64(len(l.at(j)))
+	}
 	if start < l.n-end {
 		for j := start - 1; j >= 0; j-- {
 			l.set(j+count, l.at(j))
@@ -193,6 +207,7 @@ func (l *list) removeEqual(v string, limit int, fromTail bool) int {
 		l.head = l.slot(removed)
 	}
 	l.n -= removed
+	l.bytes -= int64(removed * len(v))
 	l.shrink()
 	return removed
 }
@@ -210,8 +225,14 @@ func (l *list) index(v string) int {
 // clone implements object.
 func (l *list) clone() any {
 	c := *l
+	c.memAcct = memAcct{bytes: l.bytes}
 	c.resize(max(listMinCap, len(l.buf)))
 	return &c
+}
+
+// memUsage implements object: the ring of string headers and the elements.
+func (l *list) memUsage() int64 {
+	return 48 + int64(len(l.buf))*16 + int64(l.n)*stringAlloc + l.bytes
 }
 
 // encoding implements object: Redis 7.0 stores every list as a quicklist.

@@ -14,8 +14,8 @@ import (
 
 var multiCommands = []cmdDef{
 	{name: "multi", handler: cmdMulti, opts: txControl},
-	{name: "exec", handler: cmdExec, opts: txControl | isExec},
-	{name: "discard", handler: cmdDiscard, opts: txControl},
+	{name: "exec", handler: cmdExec, opts: txControl | isExec | oomExempt},
+	{name: "discard", handler: cmdDiscard, opts: txControl | oomExempt},
 	{name: "watch", handler: cmdWatch, opts: txControl},
 	{name: "unwatch", handler: cmdUnwatch},
 }

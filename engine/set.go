@@ -4,6 +4,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"slices"
+	"unsafe"
 )
 
 // setValue is a Redis set. Members live in a map (member -> position in
@@ -27,6 +28,7 @@ type setValue struct {
 	holes  int
 	lastID uint64
 	intset bool
+	memAcct
 }
 
 type setSlot struct {
@@ -70,6 +72,7 @@ func (s *setValue) insert(m string, maxIntset int) {
 	s.lastID++
 	s.pos[m] = len(s.slots)
 	s.slots = append(s.slots, setSlot{id: s.lastID, member: m})
+	s.bytes += int64(len(m))
 	if s.intset {
 		if _, isInt := parseInt(unsafeBytes(m)); !isInt || len(s.pos) > maxIntset {
 			s.intset = false
@@ -90,6 +93,7 @@ func (s *setValue) remove(m string) bool {
 // removeAt removes the member in slot i, which must be live.
 func (s *setValue) removeAt(i int) {
 	sl := &s.slots[i]
+	s.bytes -= int64(len(sl.member))
 	delete(s.pos, sl.member)
 	sl.id |= deadBit
 	sl.member = ""
@@ -222,13 +226,19 @@ func (s *setValue) scan(cursor uint64, count int, dst []string) ([]string, uint6
 
 func (s *setValue) clone() any {
 	c := newSet(s.len())
-	c.intset = s.intset
+	c.intset, c.bytes = s.intset, s.bytes
 	for m := range s.all() {
 		c.lastID++
 		c.pos[m] = len(c.slots)
 		c.slots = append(c.slots, setSlot{id: c.lastID, member: m})
 	}
 	return c
+}
+
+// memUsage implements object: the map (~48 bytes a member), the slots,
+// and the members' bytes.
+func (s *setValue) memUsage() int64 {
+	return 64 + int64(len(s.pos))*(48+stringAlloc) + int64(cap(s.slots))*int64(unsafe.Sizeof(setSlot{})) + s.bytes
 }
 
 func (s *setValue) encoding() string {

@@ -31,6 +31,9 @@ const (
 	// subscribedOK: allowed to a RESP2 client in subscribed mode ((P|S)SUBSCRIBE,
 	// (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
 	subscribedOK
+	// oomExempt: never refused for memory inside MULTI (EXEC, DISCARD, QUIT,
+	// RESET).
+	oomExempt
 )
 
 // Command is one entry of the command table: a Redis command (or subcommand)
@@ -117,6 +120,7 @@ func families() [][]cmdDef {
 		serverCommands,
 		multiCommands,
 		pubsubCommands,
+		memoryCommands,
 		hashCommands,
 		setCommands,
 		zsetCommands,
