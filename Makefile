@@ -2,7 +2,7 @@
 # `make test` runs everything CI runs.
 GO ?= go
 
-.PHONY: run test bench fuzz generate
+.PHONY: run test bench fuzz soak generate
 
 run:
 	$(GO) run ./cmd/cachee serve
@@ -15,6 +15,11 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Ten minutes of mixed load with random client kills; prints the report
+# docs/reliability.md records (go run ./benchmarks/soak/cmd -h for options).
+soak:
+	$(GO) run ./benchmarks/soak/cmd -duration 10m
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./protocol/

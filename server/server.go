@@ -277,6 +277,11 @@ func (s *Server) serve(c net.Conn) {
 			_ = w.Flush()
 			return
 		}
+		if sess.Closing() {
+			// Killed (CLIENT KILL) while commands were still buffered: as
+			// in Redis, none of them runs.
+			return
+		}
 		s.e.Exec(sess, argv, w)
 		if sess.PendingMessages() {
 			drain()
