@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/lua"
 )
 
 // Options configures an in-process database. The zero value works: 16
@@ -56,6 +57,7 @@ func redisError(msg string) *Error {
 func Open(opts Options) (*DB, error) {
 	cfg := engine.Config{Databases: opts.Databases, Shards: opts.Shards, Now: opts.Now}
 	e := engine.New(cfg)
+	lua.Attach(e, lua.Options{})
 	if opts.DB < 0 || opts.DB >= e.Config().Databases {
 		e.Close()
 		return nil, fmt.Errorf("cachee: database %d out of range", opts.DB)

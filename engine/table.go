@@ -63,6 +63,7 @@ func families() [][]cmdDef {
 		setCommands,
 		zsetCommands,
 		listCommands,
+		scriptingCommands,
 	}
 }
 
