@@ -23,8 +23,8 @@ const (
 	rdbVersion         = 10
 )
 
-// crcTable is Redis's crc64: Jones polynomial, reflected.
-var crcTable = crc64.MakeTable(0xad93d23594c935a9)
+// crcTable is Redis's crc64: Jones polynomial 0xad93d23594c935a9, given reflected as hash/crc64 wants it.
+var crcTable = crc64.MakeTable(0x95ac9329ac4bc9b5)
 
 // crc64Jones is Redis's crc64(0, p).
 func crc64Jones(p []byte) uint64 {
@@ -68,15 +68,20 @@ func appendRDBString(b []byte, s string) []byte {
 const (
 	errRestorePayload = "ERR DUMP payload version or checksum are wrong"
 	errRestorePolicy  = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+	errRestoreArgs    = "ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP."
 )
 
 // FunctionRestore implements engine.Scripting: FUNCTION RESTORE payload
 // [FLUSH|APPEND|REPLACE].
 func (sc *scripting) FunctionRestore(s *engine.Session, argv [][]byte, w engine.ReplyWriter) {
 	policy := "append"
-	if len(argv) > 3 {
+	switch {
+	case len(argv) > 4:
+		w.Error(errRestoreArgs)
+		return
+	case len(argv) == 4:
 		policy = strings.ToLower(string(argv[3]))
-		if len(argv) > 4 || (policy != "flush" && policy != "append" && policy != "replace") {
+		if policy != "flush" && policy != "append" && policy != "replace" {
 			w.Error(errRestorePolicy)
 			return
 		}
