@@ -123,6 +123,11 @@ func (c *conn) do(e *engine.Engine, args []any) (Value, error) {
 			return Value{}, err
 		}
 	}
+	return c.exec(e)
+}
+
+// exec runs the command whose arguments are in c.buf at the offsets c.offs.
+func (c *conn) exec(e *engine.Engine) (Value, error) {
 	for i, off := range c.offs {
 		end := len(c.buf)
 		if i+1 < len(c.offs) {

@@ -67,7 +67,7 @@ func (sc *scripting) FCall(s *engine.Session, argv [][]byte, w engine.ReplyWrite
 		w.Error(msg)
 		return
 	}
-	readOnly := strings.HasSuffix(strings.ToLower(string(argv[0])), "_ro")
+	readOnly := isRO(argv[0])
 	if msg := f.flags.check(readOnly); msg != "" {
 		w.Error(msg)
 		return

@@ -73,6 +73,7 @@ type scripting struct {
 
 // script is a compiled EVAL script.
 type script struct {
+	sha   string
 	proto *glua.FunctionProto
 	flags scriptFlags
 }
@@ -151,7 +152,6 @@ func numkeys(argv [][]byte) (keys, args [][]byte, msg string) {
 
 // Eval implements engine.Scripting: EVAL, EVALSHA, EVAL_RO and EVALSHA_RO.
 func (sc *scripting) Eval(s *engine.Session, argv [][]byte, w engine.ReplyWriter) {
-	name := strings.ToLower(string(argv[0]))
 	keys, args, msg := numkeys(argv)
 	if msg != "" {
 		w.Error(msg)
@@ -161,24 +161,28 @@ func (sc *scripting) Eval(s *engine.Session, argv [][]byte, w engine.ReplyWriter
 	defer sc.mu.Unlock()
 	var sha string
 	var scr *script
-	if strings.HasPrefix(name, "evalsha") {
-		sha = lowerSHA(argv[1])
-		if scr = sc.scripts[sha]; scr == nil {
-			w.Error(errNoScript)
-			return
+	if len(argv[0]) >= 7 && bytes.EqualFold(argv[0][:7], []byte("evalsha")) {
+		if scr = sc.scripts[string(argv[1])]; scr == nil {
+			sha = lowerSHA(argv[1])
+			if scr = sc.scripts[sha]; scr == nil {
+				w.Error(errNoScript)
+				return
+			}
+		} else {
+			sha = scr.sha
 		}
 	} else {
 		sha = sha1Hex(string(argv[1]))
 		if scr = sc.scripts[sha]; scr == nil {
 			var msg string
-			if scr, msg = compileScript(argv[1]); msg != "" {
+			if scr, msg = compileScript(sha, argv[1]); msg != "" {
 				w.Error(msg)
 				return
 			}
 			sc.scripts[sha] = scr
 		}
 	}
-	readOnly := strings.HasSuffix(name, "_ro")
+	readOnly := isRO(argv[0])
 	if msg := scr.flags.check(readOnly); msg != "" {
 		w.Error(msg)
 		return
@@ -186,8 +190,12 @@ func (sc *scripting) Eval(s *engine.Session, argv [][]byte, w engine.ReplyWriter
 	st := sc.getState(true)
 	defer sc.putState(st)
 	st.setKeysArgs(keys, args)
-	fn := st.L.NewFunctionFromProto(scr.proto)
-	sc.run(st, s, w, engine.ScriptOptions{Name: sha, ReadOnly: readOnly || scr.flags&flagNoWrites != 0}, fn)
+	sc.run(st, s, w, engine.ScriptOptions{Name: sha, ReadOnly: readOnly || scr.flags&flagNoWrites != 0}, st.closure(scr.proto))
+}
+
+// isRO reports whether a command name ends in "_ro" (EVAL_RO, FCALL_RO...).
+func isRO(name []byte) bool {
+	return len(name) > 3 && bytes.EqualFold(name[len(name)-3:], []byte("_ro"))
 }
 
 // lowerSHA is an EVALSHA argument as a cache key: Redis compares SHA1s
@@ -199,10 +207,40 @@ func lowerSHA(b []byte) string {
 	return strings.ToLower(string(b))
 }
 
-// setKeysArgs sets the KEYS and ARGV globals of an EVAL.
+// setKeysArgs sets the KEYS and ARGV globals of an EVAL. The tables are
+// refilled in place when the last script left them plain arrays (nothing a
+// script stores can outlive it, so no script can tell); otherwise they are
+// made anew.
 func (st *state) setKeysArgs(keys, args [][]byte) {
-	st.globals.RawSetString("KEYS", st.array(keys))
-	st.globals.RawSetString("ARGV", st.array(args))
+	if !plainArray(st.keys) || !plainArray(st.args) {
+		st.keys, st.args = st.L.NewTable(), st.L.NewTable()
+		st.globals.RawSetString("KEYS", st.keys)
+		st.globals.RawSetString("ARGV", st.args)
+	}
+	fill(st.keys, keys)
+	fill(st.args, args)
+}
+
+// plainArray reports whether t is a table with only array elements and no
+// metatable.
+func plainArray(t *glua.LTable) bool {
+	if t == nil || t.Metatable != glua.LNil {
+		return false
+	}
+	n := t.MaxN()
+	k, _ := t.Next(glua.LNumber(n))
+	return k == glua.LNil && (n == 0 || t.RawGetInt(n) != glua.LNil)
+}
+
+// fill makes t the array of items, clearing what it held beyond them.
+func fill(t *glua.LTable, items [][]byte) {
+	n := t.MaxN()
+	for i, it := range items {
+		t.RawSetInt(i+1, glua.LString(it))
+	}
+	for i := len(items) + 1; i <= n; i++ {
+		t.RawSetInt(i, glua.LNil)
+	}
 }
 
 // array makes a Lua array of strings.
@@ -217,7 +255,7 @@ func (st *state) array(items [][]byte) *glua.LTable {
 // compileScript compiles an EVAL body: its shebang line (#!lua
 // flags=...) if any, then the code, whose line numbers stay those of the
 // body.
-func compileScript(body []byte) (*script, string) {
+func compileScript(sha string, body []byte) (*script, string) {
 	flags, code, msg := parseShebang(body)
 	if msg != "" {
 		return nil, msg
@@ -226,7 +264,7 @@ func compileScript(body []byte) (*script, string) {
 	if err != nil {
 		return nil, errCompile + syntaxError(err, scriptChunk, code)
 	}
-	return &script{proto: proto, flags: flags}, ""
+	return &script{sha: sha, proto: proto, flags: flags}, ""
 }
 
 // ScriptLoad implements engine.Scripting: SCRIPT LOAD.
@@ -236,7 +274,7 @@ func (sc *scripting) ScriptLoad(s *engine.Session, argv [][]byte, w engine.Reply
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.scripts[sha] == nil {
-		scr, msg := compileScript(body)
+		scr, msg := compileScript(sha, body)
 		if msg != "" {
 			w.Error(msg)
 			return
@@ -268,6 +306,9 @@ func (sc *scripting) ScriptFlush(s *engine.Session, argv [][]byte, w engine.Repl
 	}
 	sc.mu.Lock()
 	sc.scripts = map[string]*script{}
+	for _, st := range sc.evalPool {
+		clear(st.closures)
+	}
 	sc.mu.Unlock()
 	w.Status("OK")
 }

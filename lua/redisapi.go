@@ -105,7 +105,7 @@ func (st *state) redisCommand(L *glua.LState, raiseErr bool) int {
 	if st.run == nil {
 		return fail(errOutsideRun)
 	}
-	argv, msg := st.args(L)
+	argv, msg := st.cmdArgs(L)
 	if msg != "" {
 		return fail(msg)
 	}
@@ -125,10 +125,10 @@ func (st *state) redisCommand(L *glua.LState, raiseErr bool) int {
 	return 1
 }
 
-// args converts the Lua arguments of a redis.* call to a command line:
+// cmdArgs converts the Lua arguments of a redis.* call to a command line:
 // strings as they are, numbers in "%.17g" (Lua's own format would lose
 // precision), anything else refused.
-func (st *state) args(L *glua.LState) ([][]byte, string) {
+func (st *state) cmdArgs(L *glua.LState) ([][]byte, string) {
 	n := L.GetTop()
 	if n == 0 {
 		return nil, errNoArgs
@@ -276,7 +276,7 @@ func (st *state) setRepl(L *glua.LState) int {
 // aclCheckCmd is redis.acl_check_cmd(cmd, args...): without ACL users every
 // command is allowed, an unknown one is an error.
 func (st *state) aclCheckCmd(L *glua.LState) int {
-	argv, msg := st.args(L)
+	argv, msg := st.cmdArgs(L)
 	if msg != "" {
 		raise(L, msg)
 	}

@@ -113,7 +113,7 @@ func (st *state) call(fn *glua.LFunction, args []glua.LValue, w engine.ReplyWrit
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), 1, st.errHandler())
+	err := L.PCall(len(args), 1, st.handler)
 	if err == nil {
 		writeValue(w, L.Get(-1), st.run.Proto(), 0)
 		L.Pop(1)

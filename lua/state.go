@@ -38,6 +38,13 @@ type state struct {
 	cancel   context.CancelFunc
 	ctxDirty bool
 
+	handler *glua.LFunction   // the error handler scripts run under
+	// closures are the script functions of this state, by prototype, and
+	// keys and args the KEYS and ARGV tables, reused while no script
+	// changed more than their elements.
+	closures   map[*glua.FunctionProto]*glua.LFunction
+	keys, args *glua.LTable
+
 	run     *engine.ScriptRun // the running script, nil between runs
 	sink    sink              // redis.call's reply writer
 	argbuf  []byte            // redis.call's argument bytes
@@ -66,7 +73,8 @@ func newState(sc *scripting, eval bool) *state {
 		RegistryMaxSize:  registryMaxSize,
 		RegistryGrowStep: registrySize,
 	})
-	st := &state{sc: sc, L: L, eval: eval, backing: map[*glua.LTable]*glua.LTable{}}
+	st := &state{sc: sc, L: L, eval: eval, backing: map[*glua.LTable]*glua.LTable{},
+		closures: map[*glua.FunctionProto]*glua.LFunction{}}
 	st.sink.st = st
 	for _, lib := range []struct {
 		name string
@@ -110,8 +118,21 @@ func newState(sc *scripting, eval bool) *state {
 	if !eval {
 		st.loadAPI = st.libraryAPI()
 	}
+	st.handler = st.errHandler()
 	st.newContext()
 	return st
+}
+
+// closure is the function for a compiled script in this state, made once:
+// scripts cannot change a function's environment, and a main chunk has no
+// upvalues, so it can be called again and again.
+func (st *state) closure(p *glua.FunctionProto) *glua.LFunction {
+	fn := st.closures[p]
+	if fn == nil {
+		fn = st.L.NewFunctionFromProto(p)
+		st.closures[p] = fn
+	}
+	return fn
 }
 
 // newContext gives the interpreter a fresh context.
@@ -228,5 +249,12 @@ func compile(src, chunk string) (*glua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	return glua.Compile(ast, chunk)
+	proto, err := glua.Compile(ast, chunk)
+	if err != nil {
+		return nil, err
+	}
+	// gopher-lua gives a main chunk Lua 5.0's implicit "arg" table, built at
+	// every call; Lua 5.1 (and Redis) does not.
+	proto.IsVarArg &^= glua.VarArgNeedsArg
+	return proto, nil
 }
