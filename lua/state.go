@@ -38,7 +38,7 @@ type state struct {
 	cancel   context.CancelFunc
 	ctxDirty bool
 
-	handler *glua.LFunction   // the error handler scripts run under
+	handler *glua.LFunction // the error handler scripts run under
 	// closures are the script functions of this state, by prototype, and
 	// keys and args the KEYS and ARGV tables, reused while no script
 	// changed more than their elements.
