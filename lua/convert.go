@@ -220,7 +220,7 @@ type BigNumberWriter interface {
 // maxReplyDepth bounds the nesting of a script's result: a table that
 // contains itself would otherwise never end. Redis stops at its Lua stack
 // limit with the same error.
-const maxReplyDepth = 2000
+const maxReplyDepth = 7994
 
 const errStackLimit = "ERR reached lua stack limit"
 

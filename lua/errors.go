@@ -56,15 +56,26 @@ var runtimeRewrites = []struct {
 }
 
 // translateError rewrites a gopher-lua runtime error message in Lua 5.1's
-// words.
-func translateError(msg string) string {
+// words. argc is how many arguments the library function that raised it
+// got: an argument past them is "no value" to Lua, nil to gopher-lua.
+func translateError(msg string, argc int) string {
 	for _, r := range runtimeRewrites {
 		msg = r.re.ReplaceAllStringFunc(msg, func(s string) string {
 			return r.repl(r.re.FindStringSubmatch(s))
 		})
 	}
+	if m := missingArgRe.FindStringSubmatchIndex(msg); m != nil {
+		if n, _ := strconv.Atoi(msg[m[2]:m[3]]); n > argc {
+			msg = msg[:m[4]] + "no value" + msg[m[5]:]
+		}
+	}
 	return msg
 }
+
+var missingArgRe = regexp.MustCompile(`bad argument #(\d+) to '[^']*' \(\w+ expected, got (nil)\)`)
+
+// positionRe finds the "chunk:line:" a runtime error message starts with.
+var positionRe = regexp.MustCompile(`^([^:\s]+):(\d+): `)
 
 // syntaxRe matches gopher-lua's parse errors: "chunk line:3(column:7) near
 // 'tok':   msg" or "chunk at EOF:   msg".

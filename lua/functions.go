@@ -227,7 +227,7 @@ func (sc *scripting) runLibrary(lib *library, proto *glua.FunctionProto) string 
 			msg = string(m)
 		}
 	case glua.LString, glua.LNumber:
-		msg = "ERR " + translateError(luaToString(v))
+		msg = "ERR " + translateError(luaToString(v), st.argc)
 	}
 	return "ERR Error registering functions: " + msg
 }

@@ -32,8 +32,8 @@ const (
 	errACLCommand  = "ERR Invalid command passed to redis.acl_check_cmd()"
 )
 
-// redisVersionNum is REDIS_VERSION_NUM for 7.0.15 (0x00070f).
-const redisVersionNum = 0x00070f
+// redisVersionNum is REDIS_VERSION_NUM for 7.0.15 (0x07000f).
+const redisVersionNum = 0x07000f
 
 // Redis's log levels (redis.LOG_*), and the slog levels they map to.
 var logLevels = [...]slog.Level{slog.LevelDebug, slog.LevelDebug, slog.LevelInfo, slog.LevelWarn}

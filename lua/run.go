@@ -123,7 +123,39 @@ func (st *state) call(fn *glua.LFunction, args []glua.LValue, w engine.ReplyWrit
 	if ae, ok := err.(*glua.ApiError); ok {
 		obj = ae.Object
 	}
+	if _, ok := obj.(*glua.LTable); !ok {
+		// The handler could not run (the error was running out of call
+		// stack): build its result from the message.
+		obj = st.errorObject(obj, "", 0)
+	}
 	w.Error(errorText(scriptError(obj, name)))
+}
+
+// errorObject is what the error handler makes of a non-table error: a Redis
+// error table, with the position of the error when known (else taken from
+// the message).
+func (st *state) errorObject(v glua.LValue, source string, line int) *glua.LTable {
+	msg := luaToString(v)
+	if v == glua.LNil {
+		msg = "nil"
+	}
+	msg = translateError(msg, st.argc)
+	t := errorTable(st.L, "ERR "+msg)
+	if source == "" {
+		if m := positionRe.FindStringSubmatch(msg); m != nil {
+			source, line = "@"+m[1], atoi(m[2])
+		}
+	}
+	if source != "" {
+		t.RawSetString("source", glua.LString(source))
+		t.RawSetString("line", glua.LNumber(line))
+	}
+	return t
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // scriptError is the error reply for a script's error object: its message
@@ -163,11 +195,11 @@ func (st *state) errHandler() *glua.LFunction {
 		if reason := st.stopReason(); reason != "" {
 			v = errorTable(L, reason)
 		}
+		source, line, _ := errorPosition(L)
 		t, ok := v.(*glua.LTable)
 		if !ok {
-			t = errorTable(L, "ERR "+translateError(luaToString(v)))
-		}
-		if source, line, ok := errorPosition(L); ok {
+			t = st.errorObject(v, source, line)
+		} else if source != "" {
 			t.RawSetString("source", glua.LString(source))
 			t.RawSetString("line", glua.LNumber(line))
 		}

@@ -51,6 +51,9 @@ type state struct {
 	argEnds []int
 	argv    [][]byte
 	library *library // the library being loaded (FUNCTION LOAD), else nil
+	// argc is how many arguments the library function running (or that
+	// raised the error being handled) got, for Lua's "got no value".
+	argc    int
 	broken  bool     // a panic escaped the interpreter: do not reuse
 }
 
@@ -90,6 +93,7 @@ func newState(sc *scripting, eval bool) *state {
 	g := L.G.Global
 	st.globals = g
 	st.installStdlib(g)
+	st.trackArgs(g)
 	g.RawSetString("cjson", openCjson(L))
 	g.RawSetString("cmsgpack", openCmsgpack(L))
 	g.RawSetString("bit", openBit(L))
@@ -133,6 +137,38 @@ func (st *state) closure(p *glua.FunctionProto) *glua.LFunction {
 		st.closures[p] = fn
 	}
 	return fn
+}
+
+// trackArgs wraps the library functions in g (base, string, table, math,
+// coroutine) so that each records its argument count in st.argc.
+func (st *state) trackArgs(g *glua.LTable) {
+	wrap := func(t *glua.LTable) {
+		var names []glua.LValue
+		t.ForEach(func(k, v glua.LValue) {
+			if fn, ok := v.(*glua.LFunction); ok && fn.IsG {
+				names = append(names, k)
+			}
+		})
+		for _, k := range names {
+			orig := t.RawGet(k).(*glua.LFunction)
+			fn := orig.GFunction
+			upvalues := make([]glua.LValue, len(orig.Upvalues))
+			for i, u := range orig.Upvalues {
+				upvalues[i] = u.Value()
+			}
+			t.RawSet(k, st.L.NewClosure(func(L *glua.LState) int {
+				prev := st.argc
+				st.argc = L.GetTop()
+				n := fn(L)
+				st.argc = prev
+				return n
+			}, upvalues...))
+		}
+	}
+	wrap(g)
+	for _, lib := range []string{glua.StringLibName, glua.TabLibName, glua.MathLibName, glua.CoroutineLibName} {
+		wrap(g.RawGetString(lib).(*glua.LTable))
+	}
 }
 
 // newContext gives the interpreter a fresh context.
