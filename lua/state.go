@@ -53,8 +53,8 @@ type state struct {
 	library *library // the library being loaded (FUNCTION LOAD), else nil
 	// argc is how many arguments the library function running (or that
 	// raised the error being handled) got, for Lua's "got no value".
-	argc    int
-	broken  bool     // a panic escaped the interpreter: do not reuse
+	argc   int
+	broken bool // a panic escaped the interpreter: do not reuse
 }
 
 // Lua 5.1's limits that scripts can observe: call depth (LUAI_MAXCALLS) and
