@@ -193,7 +193,8 @@ func baseError(L *glua.LState) int {
 	switch x := v.(type) {
 	case glua.LString, glua.LNumber:
 		msg := luaToString(x)
-		if w := L.Where(level); level > 0 && w != "" {
+		// A Go function has no position (gopher-lua says "[G]:").
+		if w := L.Where(level); level > 0 && w != "" && !strings.HasPrefix(w, "[G]") {
 			msg = w + " " + msg
 		}
 		L.Error(glua.LString(msg), 0)
