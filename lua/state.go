@@ -57,10 +57,12 @@ type state struct {
 	broken bool // a panic escaped the interpreter: do not reuse
 }
 
-// Lua 5.1's limits that scripts can observe: call depth (LUAI_MAXCALLS) and
+// Interpreter limits: call depth (Lua 5.1 allows 20000 frames; gopher-lua
+// builds an O(depth²) traceback when a script overflows its call stack, so
+// the bound is lower: recursion past 4000 calls is a "stack overflow"), and
 // the value stack, which grows as needed up to a bound.
 const (
-	callStackSize   = 20000
+	callStackSize   = 4000
 	registrySize    = 8 << 10
 	registryMaxSize = 1 << 20
 )
