@@ -3,8 +3,13 @@ package cachee_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/cachee/cachee"
+	"github.com/cachee/cachee/internal/redistest"
+	"github.com/cachee/cachee/server"
 )
 
 // scoringScript is the seed's content-scoring script: two HGETs and a
@@ -51,4 +56,57 @@ func BenchmarkEvalShaScoring(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEvalShaOverTCP compares EVALSHA of the scoring script over a
+// loopback connection (go-redis, one request at a time) against redis-server
+// and cachee's server in the same run.
+func BenchmarkEvalShaOverTCP(b *testing.B) {
+	for _, target := range []struct {
+		name string
+		addr func(b *testing.B) string
+	}{
+		{"redis-server", func(b *testing.B) string { return redistest.Start(b) }},
+		{"cachee", serveScripting},
+	} {
+		b.Run(target.name, func(b *testing.B) {
+			ctx := context.Background()
+			rdb := redis.NewClient(&redis.Options{Addr: target.addr(b)})
+			defer rdb.Close()
+			rdb.HSet(ctx, "post:1", "views", 120, "likes", 7)
+			s := redis.NewScript(scoringScriptHash)
+			keys := []string{"post:1", "scores"}
+			if err := s.Run(ctx, rdb, keys, 1, 10, "post:1").Err(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.EvalSha(ctx, rdb, keys, 1, 10, "post:1").Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// serveScripting starts cachee's server with scripting attached, as
+// cachee serve does.
+func serveScripting(b *testing.B) string {
+	db, err := cachee.Open(cachee.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := server.New(db.Engine(), server.Config{Port: 0})
+	if err := srv.Listen(); err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve()
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		db.Close()
+	})
+	return srv.Addrs()[0].String()
 }
