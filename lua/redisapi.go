@@ -4,8 +4,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"log/slog"
-	"math"
-	"strconv"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
@@ -139,7 +137,7 @@ func (st *state) cmdArgs(L *glua.LState) ([][]byte, string) {
 		case glua.LString:
 			buf = append(buf, v...)
 		case glua.LNumber:
-			buf = appendNumber17(buf, float64(v))
+			buf = appendFloat(buf, float64(v), 17)
 		default:
 			return nil, errArgType
 		}
@@ -154,22 +152,6 @@ func (st *state) cmdArgs(L *glua.LState) ([][]byte, string) {
 	}
 	st.argv = argv
 	return argv, ""
-}
-
-// appendNumber17 is C's "%.17g" (glibc's spelling of infinities and NaN).
-func appendNumber17(b []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(b, "inf"...)
-	case math.IsInf(f, -1):
-		return append(b, "-inf"...)
-	case math.IsNaN(f):
-		if math.Signbit(f) {
-			return append(b, "-nan"...)
-		}
-		return append(b, "nan"...)
-	}
-	return strconv.AppendFloat(b, f, 'g', 17, 64)
 }
 
 // setResp is redis.setresp(2|3).

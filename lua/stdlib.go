@@ -74,19 +74,23 @@ func (st *state) installStdlib(g *glua.LTable) {
 
 // formatNumber is Lua 5.1's number-to-string conversion (LUA_NUMBER_FMT
 // "%.14g"), which tostring, string.format("%s") and table.concat use.
-func formatNumber(f float64) string {
+func formatNumber(f float64) string { return string(appendFloat(nil, f, 14)) }
+
+// appendFloat is C's "%.<prec>g" with glibc's spellings of infinities and
+// NaN ("inf", "-nan"...).
+func appendFloat(b []byte, f float64, prec int) []byte {
 	switch {
 	case math.IsInf(f, 1):
-		return "inf"
+		return append(b, "inf"...)
 	case math.IsInf(f, -1):
-		return "-inf"
+		return append(b, "-inf"...)
 	case math.IsNaN(f):
 		if math.Signbit(f) {
-			return "-nan"
+			return append(b, "-nan"...)
 		}
-		return "nan"
+		return append(b, "nan"...)
 	}
-	return strconv.FormatFloat(f, 'g', 14, 64)
+	return strconv.AppendFloat(b, f, 'g', prec, 64)
 }
 
 // luaToString converts a string or number as Lua's lua_tostring does, and
