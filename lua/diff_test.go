@@ -307,6 +307,11 @@ func TestEvalAndScriptCommands(t *testing.T) {
 		cmd("MULTI"), ev("return redis.call('incr', 'm')"), ev("return redis.call('incr', 'm')"), cmd("EXEC"),
 		cmd("MULTI"), cmd("EVAL", "return 1", "x"), cmd("EXEC"),
 		ev("return redis.call('ttl', 'nokey')"),
+		cmd("SCRIPT", "DEBUG", "bad"), cmd("SCRIPT", "DEBUG"),
+		cmd("CONFIG", "GET", "lua-time-limit"), cmd("CONFIG", "GET", "busy-reply-threshold"), cmd("CONFIG", "GET", "busy*"),
+		cmd("CONFIG", "SET", "lua-time-limit", "7000"), cmd("CONFIG", "GET", "busy-reply-threshold"),
+		cmd("CONFIG", "SET", "busy-reply-threshold", "-1"), cmd("CONFIG", "SET", "busy-reply-threshold", "5000"),
+		ev("return redis.call('config', 'set', 'busy-reply-threshold', 5000)"),
 	})
 }
 
