@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/lua"
 )
 
 // Options configures an in-process database. The zero value works: 16
@@ -58,6 +59,7 @@ func redisError(msg string) *Error {
 func Open(opts Options) (*DB, error) {
 	cfg := engine.Config{Databases: opts.Databases, Shards: opts.Shards, Now: opts.Now}
 	e := engine.New(cfg)
+	lua.Attach(e, lua.Options{})
 	if opts.DB < 0 || opts.DB >= e.Config().Databases {
 		e.Close()
 		return nil, fmt.Errorf("cachee: database %d out of range", opts.DB)
@@ -142,6 +144,11 @@ func (c *conn) do(ctx context.Context, e *engine.Engine, args []any) (Value, err
 			return Value{}, err
 		}
 	}
+	return c.exec(ctx, e)
+}
+
+// exec runs the command whose arguments are in c.buf at the offsets c.offs.
+func (c *conn) exec(ctx context.Context, e *engine.Engine) (Value, error) {
 	for i, off := range c.offs {
 		end := len(c.buf)
 		if i+1 < len(c.offs) {

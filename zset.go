@@ -21,7 +21,7 @@ type Z = engine.Z
 func (db *DB) ZAdd(ctx context.Context, key string, members ...Z) (int64, error) {
 	c := db.get()
 	n, err := db.e.ZAdd(c.s, key, members)
-	db.pool.Put(c)
+	db.put(c)
 	return n, errOrNil(err)
 }
 
@@ -41,7 +41,7 @@ func (db *DB) ZIncrBy(ctx context.Context, key string, increment float64, member
 func (db *DB) ZScore(ctx context.Context, key, member string) (float64, error) {
 	c := db.get()
 	s, found, err := db.e.ZScore(c.s, key, member)
-	db.pool.Put(c)
+	db.put(c)
 	if err == "" && !found {
 		return 0, Nil
 	}
@@ -62,7 +62,7 @@ func (db *DB) ZRevRank(ctx context.Context, key, member string) (int64, error) {
 func (db *DB) zrank(key, member string, reverse bool) (int64, error) {
 	c := db.get()
 	r, found, err := db.e.ZRank(c.s, key, member, reverse)
-	db.pool.Put(c)
+	db.put(c)
 	if err == "" && !found {
 		return 0, Nil
 	}
@@ -96,7 +96,7 @@ func (db *DB) ZRevRangeWithScores(ctx context.Context, key string, start, stop i
 func (db *DB) zrange(key string, start, stop int64, reverse bool) ([]Z, error) {
 	c := db.get()
 	zs, err := db.e.ZRange(c.s, key, start, stop, reverse, nil)
-	db.pool.Put(c)
+	db.put(c)
 	return zs, errOrNil(err)
 }
 

@@ -501,6 +501,8 @@ var configParams = []configParam{
 		func(c *Config) int64 { return int64(c.LFULogFactor) }, func(c *Config, n int64) { c.LFULogFactor = int(n) }),
 	intParam("lfu-decay-time", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.LFUDecayTime) }, func(c *Config, n int64) { c.LFUDecayTime = int(n) }),
+	aliasParam(intParam("busy-reply-threshold", numSigned, 0, math.MaxInt64,
+		func(c *Config) int64 { return c.BusyReplyThreshold }, func(c *Config, n int64) { c.BusyReplyThreshold = n }), "lua-time-limit"),
 	sizeParam("hash-max-listpack-entries", "hash-max-ziplist-entries", func(c *Config) *int { return &c.HashMaxListpackEntries }),
 	sizeParam("hash-max-listpack-value", "hash-max-ziplist-value", func(c *Config) *int { return &c.HashMaxListpackValue }),
 	sizeParam("set-max-intset-entries", "", func(c *Config) *int { return &c.SetMaxIntsetEntries }),
@@ -558,13 +560,17 @@ func setBufferLimits(c *Config, v string) string {
 	return ""
 }
 
+// aliasParam gives p the other name Redis accepts for it.
+func aliasParam(p configParam, alias string) configParam {
+	p.alias = alias
+	return p
+}
+
 // sizeParam is an encoding threshold (Redis's size_t configs: 0..LONG_MAX),
 // optionally with its pre-7.0 alias name.
 func sizeParam(name, alias string, field func(*Config) *int) configParam {
-	p := intParam(name, numMemory, 0, math.MaxInt64,
-		func(c *Config) int64 { return int64(*field(c)) }, func(c *Config, n int64) { *field(c) = int(n) })
-	p.alias = alias
-	return p
+	return aliasParam(intParam(name, numMemory, 0, math.MaxInt64,
+		func(c *Config) int64 { return int64(*field(c)) }, func(c *Config, n int64) { *field(c) = int(n) }), alias)
 }
 
 // CONFIG GET parameter [parameter ...]
@@ -741,6 +747,10 @@ func cmdShutdown(c *Ctx) {
 	}
 	if abort {
 		c.w.Error("ERR No shutdown in progress.")
+		return
+	}
+	if msg := c.e.shutdownScript(c.s, nosave); msg != "" {
+		c.w.Error(msg)
 		return
 	}
 	if save {

@@ -48,6 +48,12 @@ type Config struct {
 	ZSetMaxListpackEntries int // zset-max-listpack-entries (128)
 	ZSetMaxListpackValue   int // zset-max-listpack-value (64)
 
+	// BusyReplyThreshold is busy-reply-threshold (alias lua-time-limit) in
+	// milliseconds: once a script has run this long, other callers get a
+	// BUSY error instead of waiting for it. Zero takes Redis's default,
+	// 5000; CONFIG SET 0 turns BUSY replies off.
+	BusyReplyThreshold int64
+
 	// OutputBufferLimits is client-output-buffer-limit per client class; the
 	// zero value takes Redis's defaults (normal unlimited, replica 256mb
 	// 64mb 60, pubsub 32mb 8mb 60). A subscriber whose pending messages pass
@@ -144,6 +150,9 @@ func (c *Config) setDefaults() {
 		panic("cachee: maxmemory-policy " + c.MaxMemoryPolicy + ": " + errPolicy)
 	}
 	c.policy = p
+	if c.BusyReplyThreshold == 0 {
+		c.BusyReplyThreshold = 5000
+	}
 	if c.OutputBufferLimits == [3]BufferLimit{} {
 		c.OutputBufferLimits = [3]BufferLimit{{}, {256 << 20, 64 << 20, 60}, {32 << 20, 8 << 20, 60}}
 	}
@@ -184,6 +193,10 @@ type Engine struct {
 	wg       sync.WaitGroup
 	// shutdown is called by SHUTDOWN; the server sets it.
 	shutdown atomic.Pointer[func()]
+	// scripting is the attached interpreter and script the running script
+	// (script_api.go).
+	scripting atomic.Pointer[Scripting]
+	script    scriptState
 	// coarse is the clock in unix ms as of the last expire-cycle tick, for
 	// times that only need a tick's precision (idle times, OBJECT IDLETIME).
 	// realClock says cfg.Now is time.Now; with an injected clock coarse is

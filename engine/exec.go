@@ -119,6 +119,8 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 		e.reject(s, cmd, w, "ERR Can't execute '"+cmd.Name+
 			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
+	case e.scriptRunning() && e.rejectBusy(s, cmd, w):
+		return
 	case s.multi != nil && cmd.opts&txControl == 0:
 		s.queueCommand(cmd, argv)
 		w.Status("QUEUED")

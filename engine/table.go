@@ -125,6 +125,7 @@ func families() [][]cmdDef {
 		setCommands,
 		zsetCommands,
 		listCommands,
+		scriptingCommands,
 	}
 }
 

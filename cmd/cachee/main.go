@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/lua"
 	"github.com/cachee/cachee/protocol"
 	"github.com/cachee/cachee/server"
 	"github.com/spf13/cobra"
@@ -147,6 +148,7 @@ func serve(o serveOptions) error {
 		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, Port: o.port, Bind: o.bind,
 	})
 	defer e.Close()
+	lua.Attach(e, lua.Options{})
 	srv := server.New(e, server.Config{
 		Port: port, Bind: bind, UnixSocket: o.unixSocket, UnixSocketPerm: os.FileMode(perm),
 		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cachee/cachee/engine"
 	"github.com/cachee/cachee/internal/redistest"
+	"github.com/cachee/cachee/lua"
 	"github.com/cachee/cachee/protocol"
 	"github.com/cachee/cachee/server"
 )
@@ -86,6 +87,8 @@ type Options struct {
 	RedisArgs []string
 	// Engine is cachee's engine configuration (Config's zero value works).
 	Engine engine.Config
+	// Lua bounds cachee's scripts (the zero value takes the defaults).
+	Lua lua.Options
 }
 
 // Start launches both servers and connects to each. It skips the test when
@@ -97,6 +100,7 @@ func StartWith(t testing.TB, o Options) *Pair {
 	t.Helper()
 	realAddr := StartRedis(t, o.RedisArgs...)
 	e := engine.New(o.Engine)
+	lua.Attach(e, o.Lua)
 	t.Cleanup(e.Close)
 	srv := server.New(e, server.Config{Port: 0, Bind: []string{"127.0.0.1"}})
 	if err := srv.Listen(); err != nil {
