@@ -14,12 +14,12 @@ import (
 )
 
 // Options configures an in-process database. The zero value works: 16
-// databases, 64 shards, no password, the real clock.
+// databases, 4 shards per core, no password, the real clock.
 type Options struct {
 	// Databases is how many logical databases SELECT can address (default 16).
 	Databases int
 	// Shards is the number of independently locked keyspace partitions
-	// (default 64, rounded up to a power of two).
+	// (default 4 per core, between 8 and 256, rounded up to a power of two).
 	Shards int
 	// DB is the database index Do and the typed methods use (default 0).
 	DB int

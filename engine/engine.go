@@ -2,6 +2,7 @@ package engine
 
 import (
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +14,9 @@ type Config struct {
 	// Databases is the number of logical databases SELECT can address (Redis: 16).
 	Databases int
 	// Shards is the number of independently locked keyspace shards, rounded up
-	// to a power of two (default 64). More shards let more cores write at once.
+	// to a power of two (default: 4 per core, 8 to 256). More shards let more
+	// cores write at once; fewer make commands that lock every shard (scripts,
+	// KEYS, SCAN, FLUSHALL) cheaper.
 	Shards int
 	// RequirePass, when set, makes every session AUTH before other commands.
 	RequirePass string
@@ -104,7 +107,7 @@ func (c *Config) setDefaults() {
 		c.Databases = 16
 	}
 	if c.Shards <= 0 {
-		c.Shards = 64
+		c.Shards = min(max(4*runtime.GOMAXPROCS(0), 8), 256)
 	}
 	n := 1
 	for n < c.Shards {

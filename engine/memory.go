@@ -59,10 +59,10 @@ func (e *Engine) account(sh *shard, d *dict, delta int64) {
 }
 
 // memQuantum is how far a shard's unpublished changes may go before they
-// reach the engine total: 1/4096 of maxmemory (so 64 shards stay within
-// 1/64 of it), between 512 bytes and 64 KB.
+// reach the engine total: 1/64 of maxmemory over all shards, between 512
+// bytes and 64 KB a shard.
 func (e *Engine) memQuantum() int64 {
-	return min(max(e.conf().MaxMemory/4096, 512), 64<<10)
+	return min(max(e.conf().MaxMemory/64/int64(len(e.ks.shards)), 512), 64<<10)
 }
 
 // flushDict empties database db of shard sh (locked), taking its bytes out
