@@ -317,7 +317,16 @@ func cmdSubscribe(c *Ctx) { c.subscribeGeneric(subChannel) }
 func cmdPsubscribe(c *Ctx) { c.subscribeGeneric(subPattern) }
 
 // SSUBSCRIBE shardchannel [shardchannel ...]
-func cmdSsubscribe(c *Ctx) { c.subscribeGeneric(subShard) }
+//
+// Unlike SUBSCRIBE, Redis refuses it inside EXEC (and scripts), where the
+// client must get one reply per command.
+func cmdSsubscribe(c *Ctx) {
+	if c.noBlock() {
+		c.w.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+		return
+	}
+	c.subscribeGeneric(subShard)
+}
 
 func (c *Ctx) subscribeGeneric(k subKind) {
 	for _, a := range c.argv[1:] {
