@@ -257,7 +257,7 @@ func cmdInfo(c *Ctx) {
 		"maxclients", itoa(int64(cfg.MaxClients)),
 		"client_recent_max_input_buffer", "0",
 		"client_recent_max_output_buffer", "0",
-		"blocked_clients", "0",
+		"blocked_clients", itoa(int64(e.BlockedClients())),
 		"tracking_clients", "0",
 		"clients_in_timeout_table", "0")
 	section("Memory",

@@ -26,7 +26,7 @@ import (
 // the connection, opened on both servers at its first use (it learns its
 // client id, then switches to the run's protocol). Arguments are split as in
 // diffCase lines; "$X" is replaced by connection X's client id on that server.
-// Directives:
+// A line starting "@2 " or "@3 " runs only in that protocol. Directives:
 //
 //	(none)         send the command, compare its reply
 //	@send          send without reading (a command that blocks)
@@ -36,7 +36,9 @@ import (
 //	@unsub N       read N (un)subscribe confirmations whose order Redis leaves
 //	               unspecified: same names, and the same kinds and counts in order
 //	@drain         publish "fence" from another connection and compare every
-//	               message X receives before it (X must be subscribed to "fence")
+//	               message X receives before it (X must be subscribed to "fence");
+//	               "@drain sorted" compares them as a multiset
+//	@close         close X on both servers and wait until both have let it go
 //	@blocked N     wait until both servers count N blocked clients (INFO)
 //	@closed        the server has closed X's connection
 //	@sleep MS      pause
@@ -208,6 +210,12 @@ func (r *coRun) line(line string) {
 	if len(args) == 0 {
 		return
 	}
+	if args[0] == "@2" || args[0] == "@3" {
+		if args[0][1:] != r.proto {
+			return
+		}
+		args = args[1:]
+	}
 	directive := ""
 	if strings.HasPrefix(args[0], "@") {
 		directive, args = args[0], args[1:]
@@ -304,10 +312,30 @@ func (r *coRun) run(s *coSide, c *coClient, directive string, args []string) []s
 		for {
 			raw := read()
 			if bytes.Contains(raw, []byte("fence")) {
+				if len(args) > 0 && args[0] == "sorted" {
+					slices.Sort(msgs)
+				}
 				return msgs
 			}
 			msgs = append(msgs, string(raw))
 		}
+	case "@close":
+		c.c.Close()
+		for n, o := range s.conns {
+			if o == c {
+				delete(s.conns, n)
+			}
+		}
+		open := 1 + len(s.conns)
+		if s.fence != nil {
+			open++
+		}
+		main := r.p.Real()
+		if s == r.sides[1] {
+			main = r.p.Ours()
+		}
+		coWaitInfo(t, main, "connected_clients", strconv.Itoa(open))
+		return nil
 	case "@closed":
 		raw, err := c.read()
 		if err == nil {
