@@ -94,8 +94,22 @@ func (c *Ctx) noBlock() bool { return c.s.inExec || c.s.inScript }
 func (c *Ctx) timeoutArg(i int) (time.Duration, bool) {
 	f, ok := parseFloat(c.argv[i])
 	if !ok {
-		c.w.Error("ERR timeout is not a float or out of range")
-		return 0, false
+		// strtold's long double reaches far beyond a float64: a timeout
+		// too large for a float64 is still refused below (as negative),
+		// one too small still waits a millisecond.
+		ld, isLD := parseLongDouble(c.argv[i])
+		if !isLD {
+			c.w.Error("ERR timeout is not a float or out of range")
+			return 0, false
+		}
+		switch sign := ld.Sign(); {
+		case sign == 0:
+			f = 0
+		case ld.MantExp(nil) > 0:
+			f = math.Inf(sign)
+		default:
+			f = math.Copysign(math.SmallestNonzeroFloat64, float64(sign))
+		}
 	}
 	ms := math.Ceil(f * 1000)
 	if ms < 0 || ms >= math.MaxInt64 { // C's cast of an overflow is negative
@@ -218,6 +232,14 @@ func (e *Engine) serveReady(s *Session, locks []int) {
 
 // serveOne runs w's pop on the ready key, on behalf of runner, capturing the
 // reply in w's protocol.
+//
+// For a socket client (a RESP3 subscriber may block) the capture also keeps
+// Redis's order of its output: the messages it was sent while blocked come
+// before the reply, and the events of its own pop after it. So the queued
+// messages are moved into the capture first, and while the pop runs the
+// capture stands in as the session's output, where deliver writes the
+// session's own messages (its goroutine is parked until the waiter is
+// resolved, so nothing else uses s.out meanwhile).
 func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (bool, *Capture) {
 	reply := NewCapture(w.s.Proto())
 	c := runner.pushCtx()
@@ -227,7 +249,16 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (bool, *Captu
 	if en := c.lookupWrite(key); en == nil || en.typ != w.typ {
 		return false, nil
 	}
-	if !w.serve(c, key) {
+	out := w.s.out
+	if w.s.pushDirect() {
+		for _, m := range w.s.TakeMessages(nil) {
+			WriteMessage(reply, &m)
+		}
+		w.s.out = reply
+	}
+	served := w.serve(c, key)
+	w.s.out = out
+	if !served {
 		return false, nil
 	}
 	w.s.cmds.Add(1)

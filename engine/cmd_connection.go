@@ -27,6 +27,7 @@ var connectionCommands = []cmdDef{
 	{name: "client|kill", handler: cmdClientKill},
 	{name: "client|no-evict", handler: cmdClientNoEvict},
 	{name: "client|reply", handler: cmdClientReply},
+	{name: "client|unblock", handler: cmdClientUnblock},
 	{name: "client|help", handler: cmdClientHelp},
 }
 
@@ -517,6 +518,40 @@ func cmdClientReply(c *Ctx) {
 }
 
 // CLIENT HELP
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+//
+// The blocked client gets its command's timeout reply, or the UNBLOCKED
+// error; the caller gets 1, or 0 when no such client is blocked. As in Redis
+// the reason is checked before the id.
+func cmdClientUnblock(c *Ctx) {
+	if len(c.argv) > 4 {
+		c.w.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.argv[1]) + "'. Try CLIENT HELP.")
+		return
+	}
+	withError := false
+	if len(c.argv) == 4 {
+		switch {
+		case eqFold(c.argv[3], "timeout"):
+		case eqFold(c.argv[3], "error"):
+			withError = true
+		default:
+			c.w.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	}
+	id, ok := parseInt(c.argv[2])
+	if !ok {
+		c.w.Error(ErrNotInt)
+		return
+	}
+	s := c.e.clients.get(id)
+	if s != nil && c.e.unblock(s, withError) {
+		c.w.Int(1)
+		return
+	}
+	c.w.Int(0)
+}
+
 func cmdClientHelp(c *Ctx) {
 	c.help("CLIENT",
 		"GETNAME",
@@ -547,6 +582,8 @@ func cmdClientHelp(c *Ctx) {
 		"    Control the replies sent to the current connection.",
 		"SETNAME <name>",
 		"    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.")
 }

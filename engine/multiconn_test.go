@@ -131,8 +131,8 @@ func (r *coRun) start() {
 		{name: "redis", addr: r.p.RealAddr, conns: map[string]*coClient{}},
 		{name: "cachee", addr: r.p.OursAddr, conns: map[string]*coClient{}},
 	}
-	for _, c := range []*oracle.Client{r.p.Real(), r.p.Ours()} {
-		coWaitInfo(r.t, c, "connected_clients", "1")
+	for i, c := range []*oracle.Client{r.p.Real(), r.p.Ours()} {
+		coWaitInfo(r.t, r.sides[i].name, c, "connected_clients", "1")
 		for _, args := range [][]string{{"SELECT", "0"}, {"FLUSHALL"}, {"CONFIG", "SET", "notify-keyspace-events", ""},
 			{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60"}} {
 			if _, err := c.Raw(args...); err != nil {
@@ -153,8 +153,8 @@ func (r *coRun) stop() {
 	}
 }
 
-// coWaitInfo polls INFO until field has the value want.
-func coWaitInfo(t testing.TB, c *oracle.Client, field, want string) {
+// coWaitInfo polls INFO on the server named side until field has the value want.
+func coWaitInfo(t testing.TB, side string, c *oracle.Client, field, want string) {
 	t.Helper()
 	var got string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
@@ -162,7 +162,7 @@ func coWaitInfo(t testing.TB, c *oracle.Client, field, want string) {
 			return
 		}
 	}
-	t.Fatalf("INFO %s is %s, want %s", field, got, want)
+	t.Fatalf("%s: INFO %s is %s, want %s", side, field, got, want)
 }
 
 // coInfoField reads one INFO field.
@@ -226,9 +226,8 @@ func (r *coRun) line(line string) {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		return
 	case "@blocked":
-		for _, c := range []*oracle.Client{r.p.Real(), r.p.Ours()} {
-			coWaitInfo(t, c, "blocked_clients", args[0])
-		}
+		coWaitInfo(t, "redis", r.p.Real(), "blocked_clients", args[0])
+		coWaitInfo(t, "cachee", r.p.Ours(), "blocked_clients", args[0])
 		return
 	}
 	var got [2][]string
@@ -334,7 +333,7 @@ func (r *coRun) run(s *coSide, c *coClient, directive string, args []string) []s
 		if s == r.sides[1] {
 			main = r.p.Ours()
 		}
-		coWaitInfo(t, main, "connected_clients", strconv.Itoa(open))
+		coWaitInfo(t, s.name, main, "connected_clients", strconv.Itoa(open))
 		return nil
 	case "@closed":
 		raw, err := c.read()

@@ -154,18 +154,21 @@ func (s *Session) PendingMessages() bool { return s.push.pending.Load() }
 // goroutine may ask.
 func (s *Session) Subscribed() bool { return s.subscribed() }
 
+// pushDirect reports whether the session's messages may be written into its
+// reply stream (EnablePush's direct).
+func (s *Session) pushDirect() bool {
+	s.push.mu.Lock()
+	defer s.push.mu.Unlock()
+	return s.push.direct
+}
+
 // deliver hands m to s. self is the session whose command is publishing
 // (nil for the expire cycle).
 func (e *Engine) deliver(s, self *Session, m *Message) {
 	q := &s.push
-	if s == self && s.out != nil {
-		q.mu.Lock()
-		direct := q.direct
-		q.mu.Unlock()
-		if direct {
-			WriteMessage(s.out, m)
-			return
-		}
+	if s == self && s.out != nil && s.pushDirect() {
+		WriteMessage(s.out, m)
+		return
 	}
 	lim := e.conf().OutputBufferLimits[ClientPubSub]
 	q.mu.Lock()
