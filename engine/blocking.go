@@ -212,7 +212,7 @@ func (e *Engine) serveReady(s *Session, locks []int) {
 			if w == nil {
 				break
 			}
-			extra, ok := e.lockExtra(locks, w.extra)
+			extra, ok := e.lockExtra(locks, unsafeBytes(rk.key), w.extra)
 			if !ok {
 				e.blocking.resolve(w, endRetry, nil)
 				continue
@@ -265,14 +265,21 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (bool, *Captu
 	return true, reply
 }
 
-// lockExtra takes, without waiting, the shards of keys that locks does not
-// hold; it returns those it took, or false (holding none) if one was busy.
-func (e *Engine) lockExtra(locks []int, keys [][]byte) ([]int, bool) {
-	if locks == nil || len(keys) == 0 {
+// lockExtra takes, without waiting, the shards of the ready key and of the
+// waiter's other keys that locks does not hold; it returns those it took, or
+// false (holding none) if one was busy. The ready key's shard is not held
+// when serving made the key ready: a BLMOVE served into it, under a shard
+// lockExtra took for that serving only.
+func (e *Engine) lockExtra(locks []int, key []byte, keys [][]byte) ([]int, bool) {
+	if locks == nil {
 		return nil, true
 	}
 	var took []int
-	for _, k := range keys {
+	for j := -1; j < len(keys); j++ {
+		k := key
+		if j >= 0 {
+			k = keys[j]
+		}
 		i := e.ks.shardOf(e.ks.hash(k))
 		if containsInt(locks, i) || containsInt(took, i) {
 			continue

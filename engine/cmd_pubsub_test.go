@@ -1,8 +1,20 @@
 package engine_test
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/cachee/cachee/internal/oracle"
+	"github.com/cachee/cachee/protocol"
 )
 
 // Differential tests of pub/sub and keyspace notifications against Redis 7.0:
@@ -424,4 +436,122 @@ func TestKeyspaceEventsExpiryDiff(t *testing.T) {
 			"S: @drain",
 		}},
 	})
+}
+
+// TestPubsubSlowSubscriberDiff publishes to a subscriber that never reads
+// (with a small receive window) and to one that reads everything, on both
+// servers with client-output-buffer-limit pubsub 64kb 32kb 1: the slow one
+// is disconnected once its pending output passes the limit, the other gets
+// every message in order, and every PUBLISH is answered meanwhile.
+func TestPubsubSlowSubscriberDiff(t *testing.T) {
+	p := oracle.Start(t)
+	for _, side := range []struct {
+		name string
+		addr string
+		main *oracle.Client
+	}{{"redis", p.RealAddr, p.Real()}, {"cachee", p.OursAddr, p.Ours()}} {
+		t.Run(side.name, func(t *testing.T) {
+			if _, err := side.main.Raw("CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 32kb 1"); err != nil {
+				t.Fatal(err)
+			}
+			slowSubscriber(t, side.addr, side.main)
+		})
+	}
+}
+
+func slowSubscriber(t *testing.T, addr string, main *oracle.Client) {
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}
+	slow, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	sr := &coClient{c: slow, r: bufio.NewReader(slow)}
+	sr.do(t, "SUBSCRIBE", "ch")
+
+	fast := coDial(t, addr)
+	defer fast.c.Close()
+	fast.do(t, "SUBSCRIBE", "ch")
+	const payloadSize, batchSize = 1 << 10, 8
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	var read atomic.Int64
+	go func() {
+		for n := 0; ; n++ {
+			read.Store(int64(n))
+			raw, err := fast.read()
+			if err != nil {
+				done <- result{n, err}
+				return
+			}
+			if bytes.HasSuffix(raw, []byte("end\r\n")) {
+				done <- result{n, nil}
+				return
+			}
+			if want := []byte(strconv.Itoa(n) + ":"); !bytes.Contains(raw, append([]byte("\r\n"), want...)) {
+				done <- result{n, fmt.Errorf("message %d is %.60q", n, raw)}
+				return
+			}
+		}
+	}()
+
+	pub := coDial(t, addr)
+	defer pub.c.Close()
+	payload := bytes.Repeat([]byte("x"), payloadSize)
+	sent, receivers := 0, int64(2)
+	// Up to 32 MB: far more than the kernel's socket buffers plus 64 KB. The
+	// batches are small: cachee runs a pipeline without flushing the other
+	// subscribers in between (Redis writes them out every 16 KB it reads),
+	// so a deep pipeline could overflow even the fast subscriber.
+	for batch := 0; receivers == 2 && batch < 4096; batch++ {
+		// The fast subscriber keeps up: in-process, the server and this
+		// test share the CPUs, and a reader starved behind the publisher
+		// would fill its socket and be dropped too, as it would by Redis.
+		for deadline := time.Now().Add(10 * time.Second); read.Load() < int64(sent-32); time.Sleep(100 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the fast subscriber is stuck at %d of %d messages", read.Load(), sent)
+			}
+		}
+		var buf []byte
+		for i := 0; i < batchSize; i++ {
+			copy(payload, strconv.Itoa(sent+i)+":")
+			buf = protocol.AppendCommand(buf, "PUBLISH", "ch", string(payload))
+		}
+		if _, err := pub.c.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < batchSize; i++ {
+			raw, err := pub.read()
+			if err != nil {
+				t.Fatalf("PUBLISH %d: %v", sent, err)
+			}
+			receivers = coValue(t, raw).Int
+			sent++
+		}
+	}
+	t.Logf("slow subscriber dropped after %d messages", sent)
+	if receivers != 1 {
+		t.Fatalf("after %d messages of %d bytes PUBLISH still reaches %d subscribers", sent, payloadSize, receivers)
+	}
+	pub.do(t, "PUBLISH", "ch", "end")
+	r := <-done
+	if r.err != nil || r.n != sent {
+		t.Fatalf("the fast subscriber read %d of %d messages: %v", r.n, sent, r.err)
+	}
+	// The slow client reads what the kernel held for it, then the end.
+	_ = slow.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.Copy(io.Discard, slow)
+	if err != nil && !strings.Contains(err.Error(), "reset") {
+		t.Fatalf("the slow subscriber's connection: %v", err)
+	}
+	if v, err := main.Value("PUBSUB", "NUMSUB", "ch"); err != nil || len(v.Elems) != 2 || v.Elems[1].Int != 1 {
+		t.Fatalf("PUBSUB NUMSUB ch: %v %v", v, err)
+	}
 }

@@ -201,9 +201,13 @@ func (e *Engine) deliver(s, self *Session, m *Message) {
 	}
 	q.mu.Unlock()
 	if over {
+		// As Redis, close it asynchronously ("ASAP"): the publisher may hold
+		// shard locks, the registry's read lock, or be serving this very
+		// client's blocked pop, which kill's cancelling of the wait would
+		// wait for.
 		e.log().Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
 			"id", s.id, "class", "pubsub")
-		s.kill()
+		go s.kill()
 	}
 	if wake != nil {
 		wake()
