@@ -412,3 +412,92 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestExecAtomicRace writes two keys (on different shards) in one
+// transaction while readers read both, in one MGET and in a transaction of
+// their own: no reader ever sees them differ.
+func TestExecAtomicRace(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	a, b := "a", "b"
+	for i := 0; e.ks.shardOf(e.ks.hash([]byte(a))) == e.ks.shardOf(e.ks.hash([]byte(b))); i++ {
+		b = "b" + strconv.Itoa(i)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			s := e.NewSession(ConnInfo{}, false)
+			for i := 0; !stop.Load(); i++ {
+				v := strconv.Itoa(g*1_000_000 + i)
+				execOne(t, e, s, "MULTI")
+				execOne(t, e, s, "SET", a, v)
+				execOne(t, e, s, "INCR", "writes")
+				execOne(t, e, s, "SET", b, v)
+				execOne(t, e, s, "EXEC")
+			}
+		}(g)
+	}
+	s := e.NewSession(ConnInfo{}, false)
+	for i := 0; i < 2000; i++ {
+		var x, y Reply
+		if i%2 == 0 {
+			r := execOne(t, e, s, "MGET", a, b)
+			x, y = r.Elems[0], r.Elems[1]
+		} else {
+			execOne(t, e, s, "MULTI")
+			execOne(t, e, s, "GET", a)
+			execOne(t, e, s, "GET", b)
+			r := execOne(t, e, s, "EXEC")
+			x, y = r.Elems[0], r.Elems[1]
+		}
+		if x.Str != y.Str {
+			stop.Store(true)
+			wg.Wait()
+			t.Fatalf("read %s and %s: a transaction was seen half done", render(x), render(y))
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+}
+
+// TestTypedOpsSignal checks that the typed in-process operations, which
+// bypass Exec, still spoil WATCHes and serve blocked clients.
+func TestTypedOpsSignal(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	s, other := e.NewSession(ConnInfo{}, false), e.NewSession(ConnInfo{}, false)
+	for i, write := range []func(){
+		func() { e.Set(other, "k", "v", 0) },
+		func() { e.IncrBy(other, "k", 1) },
+		func() { e.RPush(other, "k", []string{"x"}) },
+		func() { e.LPop(other, "l") },
+		func() { e.HSet(other, "k", []string{"f", "v"}) },
+		func() { e.SAdd(other, "k", []string{"m"}) },
+	} {
+		execOne(t, e, s, "DEL", "k")
+		execOne(t, e, s, "RPUSH", "l", "a", "b")
+		execOne(t, e, s, "WATCH", "k", "l")
+		write()
+		execOne(t, e, s, "MULTI")
+		execOne(t, e, s, "PING")
+		if r := execOne(t, e, s, "EXEC"); r.Kind != KindNull {
+			t.Errorf("write %d: EXEC after a typed write to a WATCHed key: %s", i, render(r))
+		}
+	}
+	execOne(t, e, s, "DEL", "q")
+	got := make(chan Reply, 1)
+	go func() { got <- execOne(t, e, s, "BLPOP", "q", "0") }()
+	waitFor(t, "BLPOP blocks", func() bool { return e.BlockedClients() == 1 })
+	if n, err := e.RPush(other, "q", []string{"a", "b"}); n != 2 || err != "" {
+		t.Fatalf("RPush: %d %q", n, err)
+	}
+	if r := <-got; render(r) != "*[$q, $a]" {
+		t.Fatalf("BLPOP served by a typed push: %s", render(r))
+	}
+	if v, ok, _ := e.LPop(other, "q"); v != "b" || !ok {
+		t.Fatalf("LPop after serving: %q %v", v, ok)
+	}
+}
