@@ -54,13 +54,49 @@ var (
 // subscribed to each channel (or pattern).
 type pubsub struct {
 	mu   sync.RWMutex
-	subs [3]map[string]map[*Session]struct{}
+	subs [3]map[string]*subscribers
 }
 
 func (ps *pubsub) init() {
 	for i := range ps.subs {
-		ps.subs[i] = map[string]map[*Session]struct{}{}
+		ps.subs[i] = map[string]*subscribers{}
 	}
+}
+
+// subscribers is one channel's (or pattern's) sessions: a slice for
+// PUBLISH to walk (ranging over a Go map costs more than a small delivery)
+// and each one's index in it for O(1) removal. Redis leaves the order of
+// delivery among a channel's subscribers unspecified.
+type subscribers struct {
+	list []*Session
+	pos  map[*Session]int
+}
+
+// len is the number of subscribers; a nil list has none.
+func (l *subscribers) len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.list)
+}
+
+func (l *subscribers) add(s *Session) {
+	l.pos[s] = len(l.list)
+	l.list = append(l.list, s)
+}
+
+// remove drops s, moving the last subscriber into its place.
+func (l *subscribers) remove(s *Session) {
+	i, ok := l.pos[s]
+	if !ok {
+		return
+	}
+	last := len(l.list) - 1
+	l.list[i] = l.list[last]
+	l.pos[l.list[i]] = i
+	l.list[last] = nil
+	l.list = l.list[:last]
+	delete(l.pos, s)
 }
 
 // pubsubSubs is a session's own view of its subscriptions. The maps are only
@@ -222,17 +258,21 @@ func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) i
 	ps.mu.RLock()
 	defer ps.mu.RUnlock()
 	direct := ps.subs[kind][string(channel)]
-	if len(direct) == 0 && (kind == subShard || len(ps.subs[subPattern]) == 0) {
+	if direct.len() == 0 && (kind == subShard || len(ps.subs[subPattern]) == 0) {
 		return 0
 	}
-	ch, msg := string(channel), string(payload)
+	// One allocation for both strings, which the queued messages share.
+	both := string(channel) + string(payload)
+	ch, msg := both[:len(channel)], both[len(channel):]
 	n := 0
 	m := Message{Kind: messageNames[kind], Channel: ch, Payload: msg}
-	for s := range direct {
-		e.deliver(s, self, &m)
-		n++
+	if direct != nil {
+		for _, s := range direct.list {
+			e.deliver(s, self, &m)
+			n++
+		}
 	}
-	if kind == subShard {
+	if kind == subShard || len(ps.subs[subPattern]) == 0 {
 		return n
 	}
 	for pat, subs := range ps.subs[subPattern] {
@@ -240,7 +280,7 @@ func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) i
 			continue
 		}
 		pm := Message{Kind: messageNames[subPattern], Pattern: pat, Channel: ch, Payload: msg}
-		for s := range subs {
+		for _, s := range subs.list {
 			e.deliver(s, self, &pm)
 			n++
 		}
@@ -259,12 +299,12 @@ func (s *Session) subscribe(k subKind, name string) bool {
 	s.subs.names[k][name] = struct{}{}
 	ps := &s.e.pubsub
 	ps.mu.Lock()
-	m := ps.subs[k][name]
-	if m == nil {
-		m = map[*Session]struct{}{}
-		ps.subs[k][name] = m
+	l := ps.subs[k][name]
+	if l == nil {
+		l = &subscribers{pos: map[*Session]int{}}
+		ps.subs[k][name] = l
 	}
-	m[s] = struct{}{}
+	l.add(s)
 	ps.mu.Unlock()
 	return true
 }
@@ -277,9 +317,9 @@ func (s *Session) unsubscribe(k subKind, name string) bool {
 	delete(s.subs.names[k], name)
 	ps := &s.e.pubsub
 	ps.mu.Lock()
-	if m := ps.subs[k][name]; m != nil {
-		delete(m, s)
-		if len(m) == 0 {
+	if l := ps.subs[k][name]; l != nil {
+		l.remove(s)
+		if l.len() == 0 {
 			delete(ps.subs[k], name)
 		}
 	}
@@ -420,7 +460,7 @@ func (c *Ctx) pubsubNumsub(k subKind) {
 	c.w.Array(2 * (len(c.argv) - 2)) // an array even in RESP3, as Redis 7.0
 	for _, a := range c.argv[2:] {
 		c.w.Bulk(a)
-		c.w.Int(int64(len(ps.subs[k][string(a)])))
+		c.w.Int(int64(ps.subs[k][string(a)].len()))
 	}
 }
 
