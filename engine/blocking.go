@@ -33,14 +33,18 @@ import (
 // blocking is the registry of waiters: for each (db, key), its waiters in
 // arrival order. mu is a leaf lock: nothing else is locked while holding it.
 type blocking struct {
-	mu    sync.Mutex
-	cond  *sync.Cond // signalled when a claimed waiter is released
-	keys  map[watchKey][]*waiter
-	count atomic.Int64 // registered waiters, for the fast path of signalReady
+	mu   sync.Mutex
+	cond *sync.Cond // signalled when a claimed waiter is released
+	keys map[watchKey][]*waiter
+	// bySession finds a session's waiter (CLIENT UNBLOCK, kills, CLIENT
+	// LIST) without scanning every key's queue.
+	bySession map[*Session]*waiter
+	count     atomic.Int64 // registered waiters, for the fast path of signalReady
 }
 
 func (b *blocking) init() {
 	b.keys = map[watchKey][]*waiter{}
+	b.bySession = map[*Session]*waiter{}
 	b.cond = sync.NewCond(&b.mu)
 }
 
@@ -144,6 +148,7 @@ func (c *Ctx) block(keys [][]byte, timeout time.Duration, typ valueType, extra [
 		wk := watchKey{db: w.db, key: k}
 		b.keys[wk] = append(b.keys[wk], w)
 	}
+	b.bySession[w.s] = w
 	b.mu.Unlock()
 	b.count.Add(1)
 	c.s.blocked = w
@@ -358,6 +363,7 @@ func (b *blocking) resolveLocked(w *waiter, end int, reply *Capture) bool {
 			b.keys[wk] = q
 		}
 	}
+	delete(b.bySession, w.s)
 	b.count.Add(-1)
 	close(w.done)
 	b.cond.Broadcast()
@@ -376,22 +382,18 @@ func (b *blocking) cancel(w *waiter, end int) bool {
 	return b.resolveLocked(w, end, nil)
 }
 
+// waiterOf returns s's waiter, or nil when s is not blocked.
+func (b *blocking) waiterOf(s *Session) *waiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bySession[s]
+}
+
 // cancelWait ends s's blocking wait, if any, with no reply (kill). Safe from
 // any goroutine.
 func (e *Engine) cancelWait(s *Session, _ *Capture) {
-	b := &e.blocking
-	b.mu.Lock()
-	var found *waiter
-	for _, q := range b.keys {
-		for _, w := range q {
-			if w.s == s {
-				found = w
-			}
-		}
-	}
-	b.mu.Unlock()
-	if found != nil {
-		b.cancel(found, endCancelled)
+	if w := e.blocking.waiterOf(s); w != nil {
+		e.blocking.cancel(w, endCancelled)
 	}
 }
 
@@ -399,16 +401,7 @@ func (e *Engine) cancelWait(s *Session, _ *Capture) {
 // UNBLOCKED error, and reports whether s was blocked.
 func (e *Engine) unblock(s *Session, withError bool) bool {
 	b := &e.blocking
-	b.mu.Lock()
-	var found *waiter
-	for _, q := range b.keys {
-		for _, w := range q {
-			if w.s == s && w.state != waitDone {
-				found = w
-			}
-		}
-	}
-	b.mu.Unlock()
+	found := b.waiterOf(s)
 	if found == nil {
 		return false
 	}
@@ -477,3 +470,6 @@ func (e *Engine) BlockedClients() int { return int(e.blocking.count.Load()) }
 
 // Blocked reports whether the session is waiting in a blocking command.
 func (s *Session) Blocked() bool { return s.blocked != nil }
+
+// isBlocked is Blocked for other goroutines (CLIENT LIST's b flag).
+func (e *Engine) isBlocked(s *Session) bool { return e.blocking.waiterOf(s) != nil }

@@ -557,3 +557,74 @@ func slowSubscriber(t *testing.T, addr string, main *oracle.Client) {
 		t.Fatalf("PUBSUB NUMSUB ch: %v %v", v, err)
 	}
 }
+
+// TestPubsubClientListDiff compares what CLIENT LIST shows of subscribed,
+// blocked and WATCHing clients (flags P, b, d; sub, psub, ssub), the pubsub
+// client type of CLIENT LIST TYPE and CLIENT KILL TYPE.
+func TestPubsubClientListDiff(t *testing.T) {
+	p := oracle.Start(t)
+	var lists [2][][][2]string
+	var typed [2][3]string
+	for i, addr := range []string{p.RealAddr, p.OursAddr} {
+		main := []*oracle.Client{p.Real(), p.Ours()}[i]
+		// One at a time, so that the client ids (CLIENT LIST's order) follow.
+		var conns [4]*coClient
+		for j := range conns {
+			conns[j] = coDial(t, addr)
+			conns[j].do(t, "PING")
+		}
+		s, tc, b, w := conns[0], conns[1], conns[2], conns[3]
+		defer s.c.Close()
+		defer tc.c.Close()
+		defer b.c.Close()
+		defer w.c.Close()
+		s.do(t, "SUBSCRIBE", "a")
+		s.do(t, "PSUBSCRIBE", "p*")
+		s.do(t, "SUBSCRIBE", "b")
+		tc.do(t, "SSUBSCRIBE", "s")
+		w.do(t, "WATCH", "k")
+		w.do(t, "SET", "k", "v")
+		if err := b.send("BLPOP", "l", "0"); err != nil {
+			t.Fatal(err)
+		}
+		coWaitInfo(t, []string{"redis", "cachee"}[i], main, "blocked_clients", "1")
+		v, err := main.Raw("CLIENT", "LIST")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists[i] = csInfoLines(t, v)
+		for j, args := range [][]string{{"CLIENT", "LIST", "TYPE", "pubsub"}, {"CLIENT", "LIST", "TYPE", "normal"}, {"CLIENT", "KILL", "TYPE", "pubsub"}} {
+			v, err := main.Raw(args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j < 2 {
+				var names []string
+				for _, l := range csInfoLines(t, v) {
+					names = append(names, csField(l, "flags"))
+				}
+				typed[i][j] = strings.Join(names, " ")
+			} else {
+				typed[i][j] = string(v)
+			}
+		}
+		for _, c := range []*coClient{s, tc} {
+			if _, err := io.Copy(io.Discard, c.c); err != nil && !strings.Contains(err.Error(), "reset") {
+				t.Errorf("a killed subscriber's connection: %v", err)
+			}
+		}
+	}
+	if len(lists[0]) != len(lists[1]) {
+		t.Fatalf("CLIENT LIST: redis %d clients, cachee %d", len(lists[0]), len(lists[1]))
+	}
+	for j := range lists[0] {
+		for _, f := range []string{"flags", "sub", "psub", "ssub", "multi", "cmd"} {
+			if r, o := csField(lists[0][j], f), csField(lists[1][j], f); r != o {
+				t.Errorf("client %d: %s: redis %q, cachee %q", j, f, r, o)
+			}
+		}
+	}
+	if typed[0] != typed[1] {
+		t.Errorf("CLIENT LIST TYPE pubsub / normal, CLIENT KILL TYPE pubsub:\n redis:  %q\n cachee: %q", typed[0], typed[1])
+	}
+}

@@ -103,10 +103,11 @@ func (l *subscribers) remove(s *Session) {
 // touched by the session's goroutine; counts are atomic for CLIENT LIST.
 type pubsubSubs struct {
 	names [3]map[string]struct{}
+	n     [3]atomic.Int32
 }
 
-// count is the number of subscriptions of kind k.
-func (p *pubsubSubs) count(k subKind) int { return len(p.names[k]) }
+// count is the number of subscriptions of kind k; any goroutine may ask.
+func (p *pubsubSubs) count(k subKind) int { return int(p.n[k].Load()) }
 
 // subscribed reports whether the session has any subscription (Redis's
 // CLIENT_PUBSUB flag, which puts a RESP2 client in subscribed mode).
@@ -186,8 +187,8 @@ func (s *Session) TakeMessages(dst []Message) []Message {
 // PendingMessages reports whether messages wait in the queue (one atomic load).
 func (s *Session) PendingMessages() bool { return s.push.pending.Load() }
 
-// Subscribed reports whether the session has a subscription; only its own
-// goroutine may ask.
+// Subscribed reports whether the session has a subscription (Redis's pubsub
+// client type); any goroutine may ask.
 func (s *Session) Subscribed() bool { return s.subscribed() }
 
 // pushDirect reports whether the session's messages may be written into its
@@ -297,6 +298,7 @@ func (s *Session) subscribe(k subKind, name string) bool {
 		s.subs.names[k] = map[string]struct{}{}
 	}
 	s.subs.names[k][name] = struct{}{}
+	s.subs.n[k].Add(1)
 	ps := &s.e.pubsub
 	ps.mu.Lock()
 	l := ps.subs[k][name]
@@ -315,6 +317,7 @@ func (s *Session) unsubscribe(k subKind, name string) bool {
 		return false
 	}
 	delete(s.subs.names[k], name)
+	s.subs.n[k].Add(-1)
 	ps := &s.e.pubsub
 	ps.mu.Lock()
 	if l := ps.subs[k][name]; l != nil {
