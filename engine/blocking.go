@@ -85,7 +85,10 @@ type waiter struct {
 	state int
 	end   int
 	reply *Capture
-	done  chan struct{} // closed when state becomes waitDone
+	// before is how many of a socket session's queued messages precede
+	// the served reply (serveOne).
+	before int
+	done   chan struct{} // closed when state becomes waitDone
 }
 
 // noBlock reports whether blocking commands must answer at once: inside
@@ -238,13 +241,13 @@ func (e *Engine) serveReady(s *Session, locks []int) {
 // serveOne runs w's pop on the ready key, on behalf of runner, capturing the
 // reply in w's protocol.
 //
-// For a socket client (a RESP3 subscriber may block) the capture also keeps
-// Redis's order of its output: the messages it was sent while blocked come
-// before the reply, and the events of its own pop after it. So the queued
-// messages are moved into the capture first, and while the pop runs the
-// capture stands in as the session's output, where deliver writes the
-// session's own messages (its goroutine is parked until the waiter is
-// resolved, so nothing else uses s.out meanwhile).
+// For a socket client (a RESP3 subscriber may block) it also keeps Redis's
+// order of the client's output: the messages queued before the pop go out
+// before the reply, the later ones after it (holdMessages records the
+// point), and the events of the pop itself right after the reply: while the
+// pop runs the capture stands in as the session's output, where deliver
+// writes the session's own messages (its goroutine is parked until the
+// waiter is resolved, so nothing else uses s.out meanwhile).
 func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (bool, *Capture) {
 	reply := NewCapture(w.s.Proto())
 	c := runner.pushCtx()
@@ -254,16 +257,17 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (bool, *Captu
 	if en := c.lookupWrite(key); en == nil || en.typ != w.typ {
 		return false, nil
 	}
-	out := w.s.out
-	if w.s.pushDirect() {
-		for _, m := range w.s.TakeMessages(nil) {
-			WriteMessage(reply, &m)
-		}
+	out, direct := w.s.out, w.s.pushDirect()
+	if direct {
+		w.before = w.s.holdMessages()
 		w.s.out = reply
 	}
 	served := w.serve(c, key)
 	w.s.out = out
 	if !served {
+		if direct {
+			w.s.releaseMessages(0)
+		}
 		return false, nil
 	}
 	w.s.cmds.Add(1)
@@ -452,6 +456,11 @@ func (e *Engine) waitBlocked(s *Session, argv [][]byte, w ReplyWriter) {
 		s.blocked = nil
 		switch wt.end {
 		case endServed:
+			if s.pushDirect() {
+				for _, m := range s.releaseMessages(wt.before) {
+					WriteMessage(unwrapDiscard(w), &m)
+				}
+			}
 			for i := range wt.reply.Replies() {
 				WriteReply(w, &wt.reply.Replies()[i])
 			}

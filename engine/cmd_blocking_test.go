@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cachee/cachee/internal/oracle"
+	"github.com/cachee/cachee/protocol"
 )
 
 // Differential tests of the blocking list pops (BLPOP BRPOP BLMPOP BLMOVE
@@ -435,6 +438,22 @@ func TestBlockingServedDiff(t *testing.T) {
 			"C: @read",
 			"lrange l 0 -1",
 		}},
+		{"a RESP3 subscriber gets messages while blocked", []string{
+			"B: @3 subscribe ch",
+			"B: @3 @send blpop l 0",
+			"@3 @blocked 1",
+			"P: @3 publish ch m1",
+			"B: @3 @read",
+			"P: @3 publish ch m2",
+			"P: @3 publish ch m3",
+			"B: @3 @read",
+			"B: @3 @read",
+			"@3 rpush l x",
+			"P: @3 publish ch m4",
+			"B: @3 @read",
+			"B: @3 @read",
+			"B: @3 ping",
+		}},
 		{"a RESP3 subscriber blocks", []string{
 			"config set notify-keyspace-events KEl",
 			"B: @3 psubscribe __keyspace@0__:*",
@@ -489,5 +508,89 @@ func waitBlocked(t *testing.T, p *oracle.Pair, n int) {
 			t.Fatalf("BlockedClients() = %d, want %d", p.Engine.BlockedClients(), n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestBlockingSubscriberOrderRace has a RESP3 client, subscribed to a
+// channel, block and be served over and over while another client publishes
+// numbered messages without pause. The client must read every message, in
+// order, and each BLPOP reply (with its element) after every message
+// published before the push and before every message published after it,
+// as from Redis, where the push, its serving and each PUBLISH are serial.
+func TestBlockingSubscriberOrderRace(t *testing.T) {
+	p := oracle.Start(t)
+	b := coDial(t, p.OursAddr)
+	defer b.c.Close()
+	b.do(t, "HELLO", "3")
+	b.do(t, "SUBSCRIBE", "ch")
+	var sent, acked atomic.Int64
+	stop := make(chan struct{})
+	pubErr := make(chan error, 1)
+	go func() {
+		pub := coDial(t, p.OursAddr)
+		defer pub.c.Close()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				pubErr <- nil
+				return
+			default:
+			}
+			sent.Store(int64(n + 1))
+			if err := pub.send("PUBLISH", "ch", strconv.Itoa(n)); err != nil {
+				pubErr <- err
+				return
+			}
+			if _, err := pub.read(); err != nil {
+				pubErr <- err
+				return
+			}
+			acked.Store(int64(n + 1))
+		}
+	}()
+	pusher := coDial(t, p.OursAddr)
+	defer pusher.c.Close()
+	next := int64(0)
+	readUntilReply := func() protocol.Value {
+		t.Helper()
+		for {
+			raw, err := b.read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := coValue(t, raw)
+			if v.Kind != protocol.KindPush {
+				return v
+			}
+			if n, _ := strconv.ParseInt(v.Elems[2].Str, 10, 64); n != next {
+				t.Fatalf("message %d arrived when %d was due", n, next)
+			}
+			next++
+		}
+	}
+	for round := 0; round < 300; round++ {
+		if err := b.send("BLPOP", "l", "0"); err != nil {
+			t.Fatal(err)
+		}
+		waitBlocked(t, p, 1)
+		lo := acked.Load()
+		pusher.do(t, "RPUSH", "l", strconv.Itoa(round))
+		hi := sent.Load()
+		if v := readUntilReply(); len(v.Elems) != 2 || v.Elems[1].Str != strconv.Itoa(round) {
+			t.Fatalf("round %d: BLPOP %v", round, v)
+		}
+		if next < lo || next > hi {
+			t.Fatalf("round %d: the reply came after %d messages; %d were published before the push, %d by its reply", round, next, lo, hi)
+		}
+	}
+	close(stop)
+	if err := <-pubErr; err != nil {
+		t.Fatal(err)
+	}
+	total := acked.Load()
+	b.send("PING")
+	readUntilReply()
+	if next != total {
+		t.Fatalf("read %d messages of %d", next, total)
 	}
 }

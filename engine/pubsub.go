@@ -158,7 +158,10 @@ type pushQueue struct {
 	wake      func()
 	direct    bool // the session's own messages may be written into its replies
 	dropped   bool // disconnected for its output buffer limit
-	pending   atomic.Bool
+	// held: a blocked pop of the session was served and its reply is not
+	// written yet; the messages queued after it wait (see holdMessages).
+	held    bool
+	pending atomic.Bool
 }
 
 // EnablePush registers wake, called (from the publisher's goroutine) when
@@ -172,16 +175,55 @@ func (s *Session) EnablePush(wake func(), direct bool) {
 	s.push.mu.Unlock()
 }
 
-// TakeMessages moves the queued messages to dst (reusing it) and empties the queue.
+// TakeMessages moves the queued messages to dst (reusing it) and empties the
+// queue. While a served blocking command's reply waits to be written it
+// returns none: those messages go after the reply.
 func (s *Session) TakeMessages(dst []Message) []Message {
 	q := &s.push
 	q.mu.Lock()
-	dst = append(dst[:0], q.msgs...)
-	clear(q.msgs)
-	q.msgs, q.bytes, q.softSince = q.msgs[:0], 0, 0
-	q.pending.Store(false)
-	q.mu.Unlock()
+	defer q.mu.Unlock()
+	if q.held {
+		return dst[:0]
+	}
+	return q.takeLocked(dst, len(q.msgs))
+}
+
+// takeLocked moves the first n queued messages to dst.
+func (q *pushQueue) takeLocked(dst []Message, n int) []Message {
+	dst = append(dst[:0], q.msgs[:n]...)
+	for i := range dst {
+		q.bytes -= dst[i].size()
+	}
+	rest := copy(q.msgs, q.msgs[n:])
+	clear(q.msgs[rest:])
+	q.msgs = q.msgs[:rest]
+	if rest == 0 {
+		q.bytes, q.softSince = 0, 0
+	}
+	q.pending.Store(rest > 0)
 	return dst
+}
+
+// holdMessages marks where a served blocking command's reply goes in a
+// socket session's output: it returns how many queued messages precede it,
+// and holds back every message until releaseMessages, so that a goroutine
+// writing messages while the session is blocked cannot put later ones
+// before the reply.
+func (s *Session) holdMessages() int {
+	s.push.mu.Lock()
+	defer s.push.mu.Unlock()
+	s.push.held = true
+	return len(s.push.msgs)
+}
+
+// releaseMessages ends holdMessages, returning the n messages that precede
+// the reply.
+func (s *Session) releaseMessages(n int) []Message {
+	q := &s.push
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.held = false
+	return q.takeLocked(nil, min(n, len(q.msgs)))
 }
 
 // PendingMessages reports whether messages wait in the queue (one atomic load).
