@@ -15,15 +15,7 @@ import (
 // subscriber waiting for messages: neither holds Shutdown up, and both
 // connections are closed without a reply (Redis closes them too).
 func TestShutdownBlockedClient(t *testing.T) {
-	e := engine.New(engine.Config{})
-	defer e.Close()
-	srv := server.New(e, server.Config{Bind: []string{"127.0.0.1"}})
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
-	addr := srv.Addrs()[0].String()
+	srv, e, addr := startServer(t, engine.Config{}, server.Config{})
 	blocked, sub := dial(t, "tcp", addr), dial(t, "tcp", addr)
 	_, _ = sub.Write(protocol.AppendCommand(nil, "SUBSCRIBE", "ch"))
 	if v, err := protocol.ReadValue(bufio.NewReader(sub)); err != nil || len(v.Elems) != 3 {
@@ -39,9 +31,6 @@ func TestShutdownBlockedClient(t *testing.T) {
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown with a blocked client: %v", err)
-	}
-	if err := <-served; err != nil {
-		t.Errorf("Serve: %v", err)
 	}
 	for _, c := range []struct {
 		name string
