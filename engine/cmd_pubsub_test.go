@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -565,6 +566,7 @@ func TestPubsubClientListDiff(t *testing.T) {
 	p := oracle.Start(t)
 	var lists [2][][][2]string
 	var typed [2][3]string
+	var stats [2][]string
 	for i, addr := range []string{p.RealAddr, p.OursAddr} {
 		main := []*oracle.Client{p.Real(), p.Ours()}[i]
 		// One at a time, so that the client ids (CLIENT LIST's order) follow.
@@ -593,6 +595,9 @@ func TestPubsubClientListDiff(t *testing.T) {
 			t.Fatal(err)
 		}
 		lists[i] = csInfoLines(t, v)
+		for _, f := range []string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels"} {
+			stats[i] = append(stats[i], f+"="+coInfoField(t, main, "stats:"+f))
+		}
 		for j, args := range [][]string{{"CLIENT", "LIST", "TYPE", "pubsub"}, {"CLIENT", "LIST", "TYPE", "normal"}, {"CLIENT", "KILL", "TYPE", "pubsub"}} {
 			v, err := main.Raw(args...)
 			if err != nil {
@@ -623,6 +628,9 @@ func TestPubsubClientListDiff(t *testing.T) {
 				t.Errorf("client %d: %s: redis %q, cachee %q", j, f, r, o)
 			}
 		}
+	}
+	if !slices.Equal(stats[0], stats[1]) {
+		t.Errorf("INFO stats: redis %v, cachee %v", stats[0], stats[1])
 	}
 	if typed[0] != typed[1] {
 		t.Errorf("CLIENT LIST TYPE pubsub / normal, CLIENT KILL TYPE pubsub:\n redis:  %q\n cachee: %q", typed[0], typed[1])

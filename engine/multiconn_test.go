@@ -165,10 +165,15 @@ func coWaitInfo(t testing.TB, side string, c *oracle.Client, field, want string)
 	t.Fatalf("%s: INFO %s is %s, want %s", side, field, got, want)
 }
 
-// coInfoField reads one INFO field.
+// coInfoField reads one INFO field of the clients section, or of the
+// section named as "section:field".
 func coInfoField(t testing.TB, c *oracle.Client, field string) string {
 	t.Helper()
-	v, err := c.Value("INFO", "clients")
+	section := "clients"
+	if s, f, ok := strings.Cut(field, ":"); ok {
+		section, field = s, f
+	}
+	v, err := c.Value("INFO", section)
 	if err != nil {
 		t.Fatal(err)
 	}

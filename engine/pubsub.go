@@ -63,6 +63,13 @@ func (ps *pubsub) init() {
 	}
 }
 
+// count is the number of channels (or patterns) of kind k with subscribers.
+func (ps *pubsub) count(k subKind) int {
+	ps.mu.RLock()
+	defer ps.mu.RUnlock()
+	return len(ps.subs[k])
+}
+
 // subscribers is one channel's (or pattern's) sessions: a slice for
 // PUBLISH to walk (ranging over a Go map costs more than a small delivery)
 // and each one's index in it for O(1) removal. Redis leaves the order of
@@ -510,13 +517,7 @@ func (c *Ctx) pubsubNumsub(k subKind) {
 }
 
 // PUBSUB NUMPAT
-func cmdPubsubNumpat(c *Ctx) {
-	ps := &c.e.pubsub
-	ps.mu.RLock()
-	n := len(ps.subs[subPattern])
-	ps.mu.RUnlock()
-	c.w.Int(int64(n))
-}
+func cmdPubsubNumpat(c *Ctx) { c.w.Int(int64(c.e.pubsub.count(subPattern))) }
 
 // PUBSUB HELP
 func cmdPubsubHelp(c *Ctx) {
