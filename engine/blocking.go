@@ -157,15 +157,18 @@ func (c *Ctx) block(keys [][]byte, timeout time.Duration, typ valueType, extra [
 	c.s.blocked = w
 }
 
-// readyKey is a key a command made ready for its waiters.
+// readyKey is a key a command made ready for its waiters, with the type it
+// was given: only the waiters for that type are served from it, as Redis
+// serves a list's waiters and a sorted set's separately.
 type readyKey struct {
 	db  int
 	key string
+	typ valueType
 }
 
-// signalReady records that key in database db now holds a value of a type
-// waiters pop from. Only keys someone waits on are recorded.
-func (c *Ctx) signalReady(key []byte, db int) {
+// signalReady records that key in database db now holds a value of type typ,
+// which waiters pop from. Only keys someone waits on are recorded.
+func (c *Ctx) signalReady(key []byte, db int, typ valueType) {
 	b := &c.e.blocking
 	if b.count.Load() == 0 {
 		return
@@ -174,7 +177,7 @@ func (c *Ctx) signalReady(key []byte, db int) {
 	_, ok := b.keys[watchKey{db: db, key: string(key)}]
 	b.mu.Unlock()
 	if ok {
-		c.runner().ready = append(c.runner().ready, readyKey{db: db, key: string(key)})
+		c.runner().ready = append(c.runner().ready, readyKey{db: db, key: string(key), typ: typ})
 	}
 }
 
@@ -196,7 +199,7 @@ func (c *Ctx) signalReadyInDB(db int) {
 	b.mu.Unlock()
 	for _, k := range keys {
 		if en := c.lookupDB(unsafeBytes(k), db); en != nil && (en.typ == typeList || en.typ == typeZSet) {
-			c.runner().ready = append(c.runner().ready, readyKey{db: db, key: k})
+			c.runner().ready = append(c.runner().ready, readyKey{db: db, key: k, typ: en.typ})
 		}
 	}
 }
@@ -317,12 +320,13 @@ func containsInt(l []int, v int) bool {
 	return false
 }
 
-// claim returns the first waiting waiter on rk, marked as being served.
+// claim returns the first waiting waiter on rk for its type, marked as being
+// served.
 func (b *blocking) claim(rk readyKey) *waiter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, w := range b.keys[watchKey(rk)] {
-		if w.state == waitWaiting {
+	for _, w := range b.keys[watchKey{db: rk.db, key: rk.key}] {
+		if w.state == waitWaiting && w.typ == rk.typ {
 			w.state = waitServing
 			return w
 		}

@@ -501,3 +501,30 @@ func TestTypedOpsSignal(t *testing.T) {
 		t.Fatalf("LPop after serving: %q %v", v, ok)
 	}
 }
+
+// TestReadyKeyServesItsType puts a waiter for a sorted set ahead of a BLPOP
+// on the same key: a push serves the BLPOP (Redis serves a list's waiters
+// and a sorted set's separately) instead of stopping at the first waiter.
+func TestReadyKeyServesItsType(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	z := e.NewSession(ConnInfo{}, false)
+	c := &Ctx{e: e, s: z}
+	c.block([][]byte{[]byte("k")}, 0, typeZSet, nil, func(*Ctx, []byte) bool { return true }, writeNullArray)
+	s := e.NewSession(ConnInfo{}, false)
+	got := make(chan Reply, 1)
+	go func() { got <- execOne(t, e, s, "BLPOP", "k", "0") }()
+	waitFor(t, "BLPOP blocks", func() bool { return e.BlockedClients() == 2 })
+	execOne(t, e, e.NewSession(ConnInfo{}, false), "RPUSH", "k", "x")
+	select {
+	case r := <-got:
+		if render(r) != "*[$k, $x]" {
+			t.Fatalf("BLPOP: %s", render(r))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the list waiter behind a sorted-set waiter was not served")
+	}
+	if !e.unblock(z, false) || e.BlockedClients() != 0 {
+		t.Fatalf("the sorted-set waiter: %d waiters left", e.BlockedClients())
+	}
+}

@@ -75,7 +75,7 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 	d.insert(e)
 	c.notifyDB(notifyNew, "new", key, db)
 	if typ == typeList || typ == typeZSet {
-		c.signalReady(key, db)
+		c.signalReady(key, db, typ)
 	}
 	return e
 }
