@@ -286,23 +286,31 @@ func (e *Engine) lockExtra(locks []int, key []byte, keys [][]byte) ([]int, bool)
 	if locks == nil {
 		return nil, true
 	}
-	var took []int
-	for j := -1; j < len(keys); j++ {
-		k := key
-		if j >= 0 {
-			k = keys[j]
+	took, ok := e.tryLockFor(locks, nil, key)
+	for _, k := range keys {
+		if !ok {
+			break
 		}
-		i := e.ks.shardOf(e.ks.hash(k))
-		if containsInt(locks, i) || containsInt(took, i) {
-			continue
-		}
-		if !e.ks.shards[i].mu.TryLock() {
-			e.unlockExtra(took)
-			return nil, false
-		}
-		took = append(took, i)
+		took, ok = e.tryLockFor(locks, took, k)
+	}
+	if !ok {
+		e.unlockExtra(took)
+		return nil, false
 	}
 	return took, true
+}
+
+// tryLockFor adds key's shard to took, locked, unless locks or took holds
+// it already; false when the shard is busy.
+func (e *Engine) tryLockFor(locks, took []int, key []byte) ([]int, bool) {
+	i := e.ks.shardOf(e.ks.hash(key))
+	if containsInt(locks, i) || containsInt(took, i) {
+		return took, true
+	}
+	if !e.ks.shards[i].mu.TryLock() {
+		return took, false
+	}
+	return append(took, i), true
 }
 
 func (e *Engine) unlockExtra(took []int) {
