@@ -542,7 +542,6 @@ func cmdClientReply(c *Ctx) {
 	}
 }
 
-// CLIENT HELP
 // CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
 //
 // The blocked client gets its command's timeout reply, or the UNBLOCKED
@@ -577,6 +576,7 @@ func cmdClientUnblock(c *Ctx) {
 	c.w.Int(0)
 }
 
+// CLIENT HELP
 func cmdClientHelp(c *Ctx) {
 	c.help("CLIENT",
 		"GETNAME",

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -526,5 +527,31 @@ func TestReadyKeyServesItsType(t *testing.T) {
 	}
 	if !e.unblock(z, false) || e.BlockedClients() != 0 {
 		t.Fatalf("the sorted-set waiter: %d waiters left", e.BlockedClients())
+	}
+}
+
+// TestMultiQueueBuffers queues arguments that outgrow the transaction's
+// argument buffer mid-queue, over transactions that reuse the buffers: every
+// command runs with the arguments it was queued with.
+func TestMultiQueueBuffers(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	s := e.NewSession(ConnInfo{}, false)
+	for round := 0; round < 4; round++ {
+		sizes := []int{10, 300, 5000, 70000, 3}
+		execOne(t, e, s, "MULTI")
+		for i, n := range sizes {
+			v := strings.Repeat(strconv.Itoa((round+i)%10), n)
+			execOne(t, e, s, "SET", "k"+strconv.Itoa(i), v)
+		}
+		if r := execOne(t, e, s, "EXEC"); r.Kind != KindArray || len(r.Elems) != len(sizes) {
+			t.Fatalf("round %d: EXEC %s", round, render(r))
+		}
+		for i, n := range sizes {
+			want := strings.Repeat(strconv.Itoa((round+i)%10), n)
+			if got := execOne(t, e, s, "GET", "k"+strconv.Itoa(i)).Str; got != want {
+				t.Fatalf("round %d: k%d holds %d bytes %.10q, want %d bytes %.10q", round, i, len(got), got, n, want)
+			}
+		}
 	}
 }

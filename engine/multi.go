@@ -64,11 +64,16 @@ func newMulti() *multiState {
 	return m
 }
 
-// endMulti closes the session's transaction, if any, recycling its buffers.
+// endMulti closes the session's transaction, if any, recycling its buffers
+// unless a big transaction grew them (the pool would keep them alive).
 func (s *Session) endMulti() {
-	if s.multi != nil {
-		multiPool.Put(s.multi)
-		s.multi = nil
+	m := s.multi
+	if m == nil {
+		return
+	}
+	s.multi = nil
+	if cap(m.args) <= 64<<10 && cap(m.queue) <= 1024 {
+		multiPool.Put(m)
 	}
 }
 
