@@ -33,14 +33,18 @@ import (
 // blocking is the registry of waiters: for each (db, key), its waiters in
 // arrival order. mu is a leaf lock: nothing else is locked while holding it.
 type blocking struct {
-	mu    sync.Mutex
-	cond  *sync.Cond // signalled when a claimed waiter is released
-	keys  map[watchKey][]*waiter
-	count atomic.Int64 // registered waiters, for the fast path of signalReady
+	mu   sync.Mutex
+	cond *sync.Cond // signalled when a claimed waiter is released
+	keys map[watchKey][]*waiter
+	// bySession finds a session's waiter (CLIENT UNBLOCK, kills, CLIENT
+	// LIST) without scanning every key's queue.
+	bySession map[*Session]*waiter
+	count     atomic.Int64 // registered waiters, for the fast path of signalReady
 }
 
 func (b *blocking) init() {
 	b.keys = map[watchKey][]*waiter{}
+	b.bySession = map[*Session]*waiter{}
 	b.cond = sync.NewCond(&b.mu)
 }
 
@@ -81,7 +85,10 @@ type waiter struct {
 	state int
 	end   int
 	reply *Capture
-	done  chan struct{} // closed when state becomes waitDone
+	// before is how many of a socket session's queued messages precede
+	// the served reply (serveOne).
+	before int
+	done   chan struct{} // closed when state becomes waitDone
 }
 
 // noBlock reports whether blocking commands must answer at once: inside
@@ -94,8 +101,22 @@ func (c *Ctx) noBlock() bool { return c.s.inExec || c.s.inScript }
 func (c *Ctx) timeoutArg(i int) (time.Duration, bool) {
 	f, ok := parseFloat(c.argv[i])
 	if !ok {
-		c.w.Error("ERR timeout is not a float or out of range")
-		return 0, false
+		// strtold's long double reaches far beyond a float64: a timeout
+		// too large for a float64 is still refused below (as negative),
+		// one too small still waits a millisecond.
+		ld, isLD := parseLongDouble(c.argv[i])
+		if !isLD {
+			c.w.Error("ERR timeout is not a float or out of range")
+			return 0, false
+		}
+		switch sign := ld.Sign(); {
+		case sign == 0:
+			f = 0
+		case ld.MantExp(nil) > 0:
+			f = math.Inf(sign)
+		default:
+			f = math.Copysign(math.SmallestNonzeroFloat64, float64(sign))
+		}
 	}
 	ms := math.Ceil(f * 1000)
 	if ms < 0 || ms >= math.MaxInt64 { // C's cast of an overflow is negative
@@ -130,20 +151,24 @@ func (c *Ctx) block(keys [][]byte, timeout time.Duration, typ valueType, extra [
 		wk := watchKey{db: w.db, key: k}
 		b.keys[wk] = append(b.keys[wk], w)
 	}
+	b.bySession[w.s] = w
 	b.mu.Unlock()
 	b.count.Add(1)
 	c.s.blocked = w
 }
 
-// readyKey is a key a command made ready for its waiters.
+// readyKey is a key a command made ready for its waiters, with the type it
+// was given: only the waiters for that type are served from it, as Redis
+// serves a list's waiters and a sorted set's separately.
 type readyKey struct {
 	db  int
 	key string
+	typ valueType
 }
 
-// signalReady records that key in database db now holds a value of a type
-// waiters pop from. Only keys someone waits on are recorded.
-func (c *Ctx) signalReady(key []byte, db int) {
+// signalReady records that key in database db now holds a value of type typ,
+// which waiters pop from. Only keys someone waits on are recorded.
+func (c *Ctx) signalReady(key []byte, db int, typ valueType) {
 	b := &c.e.blocking
 	if b.count.Load() == 0 {
 		return
@@ -152,7 +177,7 @@ func (c *Ctx) signalReady(key []byte, db int) {
 	_, ok := b.keys[watchKey{db: db, key: string(key)}]
 	b.mu.Unlock()
 	if ok {
-		c.runner().ready = append(c.runner().ready, readyKey{db: db, key: string(key)})
+		c.runner().ready = append(c.runner().ready, readyKey{db: db, key: string(key), typ: typ})
 	}
 }
 
@@ -174,7 +199,7 @@ func (c *Ctx) signalReadyInDB(db int) {
 	b.mu.Unlock()
 	for _, k := range keys {
 		if en := c.lookupDB(unsafeBytes(k), db); en != nil && (en.typ == typeList || en.typ == typeZSet) {
-			c.runner().ready = append(c.runner().ready, readyKey{db: db, key: k})
+			c.runner().ready = append(c.runner().ready, readyKey{db: db, key: k, typ: en.typ})
 		}
 	}
 }
@@ -198,7 +223,7 @@ func (e *Engine) serveReady(s *Session, locks []int) {
 			if w == nil {
 				break
 			}
-			extra, ok := e.lockExtra(locks, w.extra)
+			extra, ok := e.lockExtra(locks, unsafeBytes(rk.key), w.extra)
 			if !ok {
 				e.blocking.resolve(w, endRetry, nil)
 				continue
@@ -218,6 +243,14 @@ func (e *Engine) serveReady(s *Session, locks []int) {
 
 // serveOne runs w's pop on the ready key, on behalf of runner, capturing the
 // reply in w's protocol.
+//
+// For a socket client (a RESP3 subscriber may block) it also keeps Redis's
+// order of the client's output: the messages queued before the pop go out
+// before the reply, the later ones after it (holdMessages records the
+// point), and the events of the pop itself right after the reply: while the
+// pop runs the capture stands in as the session's output, where deliver
+// writes the session's own messages (its goroutine is parked until the
+// waiter is resolved, so nothing else uses s.out meanwhile).
 func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (served bool, _ *Capture) {
 	reply := NewCapture(w.s.Proto())
 	c := runner.pushCtx()
@@ -235,34 +268,58 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (served bool,
 	if en := c.lookupWrite(key); en == nil || en.typ != w.typ {
 		return false, nil
 	}
+	out, direct := w.s.out, w.s.pushDirect()
+	if direct {
+		w.before = w.s.holdMessages()
+		w.s.out = reply
+	}
 	served = w.serve(c, key)
+	w.s.out = out
 	c.reconcileWritten()
 	if !served {
+		if direct {
+			w.s.releaseMessages(0)
+		}
 		return false, nil
 	}
 	w.s.cmds.Add(1)
 	return true, reply
 }
 
-// lockExtra takes, without waiting, the shards of keys that locks does not
-// hold; it returns those it took, or false (holding none) if one was busy.
-func (e *Engine) lockExtra(locks []int, keys [][]byte) ([]int, bool) {
-	if locks == nil || len(keys) == 0 {
+// lockExtra takes, without waiting, the shards of the ready key and of the
+// waiter's other keys that locks does not hold; it returns those it took, or
+// false (holding none) if one was busy. The ready key's shard is not held
+// when serving made the key ready: a BLMOVE served into it, under a shard
+// lockExtra took for that serving only.
+func (e *Engine) lockExtra(locks []int, key []byte, keys [][]byte) ([]int, bool) {
+	if locks == nil {
 		return nil, true
 	}
-	var took []int
+	took, ok := e.tryLockFor(locks, nil, key)
 	for _, k := range keys {
-		i := e.ks.shardOf(e.ks.hash(k))
-		if containsInt(locks, i) || containsInt(took, i) {
-			continue
+		if !ok {
+			break
 		}
-		if !e.ks.shards[i].mu.TryLock() {
-			e.unlockExtra(took)
-			return nil, false
-		}
-		took = append(took, i)
+		took, ok = e.tryLockFor(locks, took, k)
+	}
+	if !ok {
+		e.unlockExtra(took)
+		return nil, false
 	}
 	return took, true
+}
+
+// tryLockFor adds key's shard to took, locked, unless locks or took holds
+// it already; false when the shard is busy.
+func (e *Engine) tryLockFor(locks, took []int, key []byte) ([]int, bool) {
+	i := e.ks.shardOf(e.ks.hash(key))
+	if containsInt(locks, i) || containsInt(took, i) {
+		return took, true
+	}
+	if !e.ks.shards[i].mu.TryLock() {
+		return took, false
+	}
+	return append(took, i), true
 }
 
 func (e *Engine) unlockExtra(took []int) {
@@ -280,12 +337,13 @@ func containsInt(l []int, v int) bool {
 	return false
 }
 
-// claim returns the first waiting waiter on rk, marked as being served.
+// claim returns the first waiting waiter on rk for its type, marked as being
+// served.
 func (b *blocking) claim(rk readyKey) *waiter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, w := range b.keys[watchKey(rk)] {
-		if w.state == waitWaiting {
+	for _, w := range b.keys[watchKey{db: rk.db, key: rk.key}] {
+		if w.state == waitWaiting && w.typ == rk.typ {
 			w.state = waitServing
 			return w
 		}
@@ -330,6 +388,7 @@ func (b *blocking) resolveLocked(w *waiter, end int, reply *Capture) bool {
 			b.keys[wk] = q
 		}
 	}
+	delete(b.bySession, w.s)
 	b.count.Add(-1)
 	close(w.done)
 	b.cond.Broadcast()
@@ -348,22 +407,18 @@ func (b *blocking) cancel(w *waiter, end int) bool {
 	return b.resolveLocked(w, end, nil)
 }
 
+// waiterOf returns s's waiter, or nil when s is not blocked.
+func (b *blocking) waiterOf(s *Session) *waiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bySession[s]
+}
+
 // cancelWait ends s's blocking wait, if any, with no reply (kill). Safe from
 // any goroutine.
 func (e *Engine) cancelWait(s *Session, _ *Capture) {
-	b := &e.blocking
-	b.mu.Lock()
-	var found *waiter
-	for _, q := range b.keys {
-		for _, w := range q {
-			if w.s == s {
-				found = w
-			}
-		}
-	}
-	b.mu.Unlock()
-	if found != nil {
-		b.cancel(found, endCancelled)
+	if w := e.blocking.waiterOf(s); w != nil {
+		e.blocking.cancel(w, endCancelled)
 	}
 }
 
@@ -371,16 +426,7 @@ func (e *Engine) cancelWait(s *Session, _ *Capture) {
 // UNBLOCKED error, and reports whether s was blocked.
 func (e *Engine) unblock(s *Session, withError bool) bool {
 	b := &e.blocking
-	b.mu.Lock()
-	var found *waiter
-	for _, q := range b.keys {
-		for _, w := range q {
-			if w.s == s && w.state != waitDone {
-				found = w
-			}
-		}
-	}
-	b.mu.Unlock()
+	found := b.waiterOf(s)
 	if found == nil {
 		return false
 	}
@@ -431,6 +477,11 @@ func (e *Engine) waitBlocked(s *Session, argv [][]byte, w ReplyWriter) {
 		s.blocked = nil
 		switch wt.end {
 		case endServed:
+			if s.pushDirect() {
+				for _, m := range s.releaseMessages(wt.before) {
+					WriteMessage(unwrapDiscard(w), &m)
+				}
+			}
 			for i := range wt.reply.Replies() {
 				WriteReply(w, &wt.reply.Replies()[i])
 			}
@@ -449,3 +500,6 @@ func (e *Engine) BlockedClients() int { return int(e.blocking.count.Load()) }
 
 // Blocked reports whether the session is waiting in a blocking command.
 func (s *Session) Blocked() bool { return s.blocked != nil }
+
+// isBlocked is Blocked for other goroutines (CLIENT LIST's b flag).
+func (e *Engine) isBlocked(s *Session) bool { return e.blocking.waiterOf(s) != nil }

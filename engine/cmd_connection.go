@@ -27,6 +27,7 @@ var connectionCommands = []cmdDef{
 	{name: "client|kill", handler: cmdClientKill},
 	{name: "client|no-evict", handler: cmdClientNoEvict},
 	{name: "client|reply", handler: cmdClientReply},
+	{name: "client|unblock", handler: cmdClientUnblock},
 	{name: "client|help", handler: cmdClientHelp},
 }
 
@@ -281,8 +282,8 @@ func cmdClientList(c *Ctx) {
 		if !ok {
 			return
 		}
-		if typ == "normal" {
-			for _, s := range c.e.clients.list() {
+		for _, s := range c.e.clients.list() {
+			if s.clientType() == typ {
 				line(s)
 			}
 		}
@@ -322,6 +323,16 @@ func (c *Ctx) clientType(i int) (string, bool) {
 	return "", false
 }
 
+// clientType is Redis's getClientType for CLIENT LIST/KILL TYPE: "pubsub"
+// for a client with subscriptions, "normal" otherwise (there are no
+// replicas or masters).
+func (s *Session) clientType() string {
+	if s.subscribed() {
+		return "pubsub"
+	}
+	return "normal"
+}
+
 // get returns the registered session with the given id, or nil.
 func (r *clientRegistry) get(id int64) *Session {
 	r.mu.Lock()
@@ -344,7 +355,18 @@ func (e *Engine) clientLine(s, self *Session) string {
 	} else if lc := s.lastCmd.Load(); lc != nil {
 		cmd = lc.Name
 	}
+	// Redis's flag letters in its order. MULTI's x and queue length are not
+	// shown: the transaction is only readable from the session's goroutine.
 	flags := ""
+	if s.subscribed() {
+		flags += "P"
+	}
+	if e.isBlocked(s) {
+		flags += "b"
+	}
+	if s.dirtyCAS.Load() {
+		flags += "d"
+	}
 	// The server gives Unix socket clients "path:0" as both addresses; TCP
 	// peers always differ from the local address.
 	if strings.HasSuffix(info.Addr, ":0") && info.Addr == info.LAddr {
@@ -375,7 +397,11 @@ func (e *Engine) clientLine(s, self *Session) string {
 	b = strconv.AppendInt(b, (now-s.last.Load())/1000, 10)
 	b = append(b, " flags="+flags+" db="...)
 	b = strconv.AppendInt(b, int64(s.DB()), 10)
-	b = append(b, " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="+cmd+" user=default redir=-1 resp="...)
+	for i, name := range [...]string{" sub=", " psub=", " ssub="} {
+		b = append(b, name...)
+		b = strconv.AppendInt(b, int64(s.subs.count(subKind(i))), 10)
+	}
+	b = append(b, " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="+cmd+" user=default redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(s.Proto()), 10)
 	b = append(b, " lib-name="+lib+" lib-ver="+ver...)
 	return string(b)
@@ -447,7 +473,7 @@ func cmdClientKill(c *Ctx) {
 	}
 	n := c.killMatching(func(s *Session) bool {
 		return (id == 0 || s.id == id) && (addr == nil || s.info.Addr == *addr) &&
-			(laddr == nil || s.info.LAddr == *laddr) && (typ == "" || typ == "normal") &&
+			(laddr == nil || s.info.LAddr == *laddr) && (typ == "" || typ == s.clientType()) &&
 			!(skipMe && s == c.s)
 	})
 	c.w.Int(int64(n))
@@ -516,6 +542,40 @@ func cmdClientReply(c *Ctx) {
 	}
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+//
+// The blocked client gets its command's timeout reply, or the UNBLOCKED
+// error; the caller gets 1, or 0 when no such client is blocked. As in Redis
+// the reason is checked before the id.
+func cmdClientUnblock(c *Ctx) {
+	if len(c.argv) > 4 {
+		c.w.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.argv[1]) + "'. Try CLIENT HELP.")
+		return
+	}
+	withError := false
+	if len(c.argv) == 4 {
+		switch {
+		case eqFold(c.argv[3], "timeout"):
+		case eqFold(c.argv[3], "error"):
+			withError = true
+		default:
+			c.w.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	}
+	id, ok := parseInt(c.argv[2])
+	if !ok {
+		c.w.Error(ErrNotInt)
+		return
+	}
+	s := c.e.clients.get(id)
+	if s != nil && c.e.unblock(s, withError) {
+		c.w.Int(1)
+		return
+	}
+	c.w.Int(0)
+}
+
 // CLIENT HELP
 func cmdClientHelp(c *Ctx) {
 	c.help("CLIENT",
@@ -547,6 +607,8 @@ func cmdClientHelp(c *Ctx) {
 		"    Control the replies sent to the current connection.",
 		"SETNAME <name>",
 		"    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.")
 }

@@ -290,7 +290,10 @@ func cmdInfo(c *Ctx) {
 		"expired_keys", itoa(expired),
 		"evicted_keys", itoa(e.evict.evicted.Load()),
 		"keyspace_hits", itoa(hits),
-		"keyspace_misses", itoa(misses))
+		"keyspace_misses", itoa(misses),
+		"pubsub_channels", itoa(int64(e.pubsub.count(subChannel))),
+		"pubsub_patterns", itoa(int64(e.pubsub.count(subPattern))),
+		"pubsubshard_channels", itoa(int64(e.pubsub.count(subShard))))
 	var ks []string
 	for db := 0; db < cfg.Databases; db++ {
 		keys, expires := 0, 0

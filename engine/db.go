@@ -103,7 +103,7 @@ func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	c.noteWrite(e, db)
 	c.notifyDB(notifyNew, "new", key, db)
 	if typ == typeList || typ == typeZSet {
-		c.signalReady(key, db)
+		c.signalReady(key, db, typ)
 	}
 	return e
 }

@@ -133,10 +133,11 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 }
 
 // reject answers a command the dispatcher refuses. Inside MULTI the refusal
-// aborts the transaction; a refused EXEC answers EXECABORT.
+// aborts the transaction; a refused EXEC answers EXECABORT and discards the
+// transaction and the WATCHes, even outside MULTI (Redis's rejectCommand).
 func (e *Engine) reject(s *Session, cmd *Command, w ReplyWriter, msg string) {
 	s.flagTransaction()
-	if cmd != nil && cmd.opts&isExec != 0 && s.multi != nil {
+	if cmd != nil && cmd.opts&isExec != 0 {
 		msg = execAbort(msg)
 		s.discardTransaction()
 	}

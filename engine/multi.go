@@ -37,12 +37,44 @@ func execAbort(reason string) string {
 	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(reason, "ERR ")
 }
 
-// multiState is a session's open transaction.
+// multiState is a session's open transaction. Its buffers are reused by
+// later transactions (multiPool), so queueing allocates nothing once they
+// have grown.
 type multiState struct {
 	queue []queuedCmd
 	// aborted: a command was refused while queueing, so EXEC fails
 	// (Redis's CLIENT_DIRTY_EXEC).
 	aborted bool
+	// args and argvs hold the queued commands' arguments: queueCommand
+	// copies each argv into them (the caller reuses its buffers). A queued
+	// argv keeps pointing into the array it was copied to when they grow.
+	args  []byte
+	argvs [][]byte
+	locks []int // EXEC's lock set
+}
+
+var multiPool = sync.Pool{New: func() any { return new(multiState) }}
+
+// newMulti returns an empty transaction with the buffers of an old one.
+func newMulti() *multiState {
+	m := multiPool.Get().(*multiState)
+	clear(m.queue)
+	clear(m.argvs)
+	m.queue, m.args, m.argvs, m.locks, m.aborted = m.queue[:0], m.args[:0], m.argvs[:0], m.locks[:0], false
+	return m
+}
+
+// endMulti closes the session's transaction, if any, recycling its buffers
+// unless a big transaction grew them (the pool would keep them alive).
+func (s *Session) endMulti() {
+	m := s.multi
+	if m == nil {
+		return
+	}
+	s.multi = nil
+	if cap(m.args) <= 64<<10 && cap(m.queue) <= 1024 {
+		multiPool.Put(m)
+	}
 }
 
 type queuedCmd struct {
@@ -75,17 +107,20 @@ type watchers struct {
 // queueCommand appends a copy of argv (the caller reuses its buffers) to the
 // session's transaction.
 func (s *Session) queueCommand(cmd *Command, argv [][]byte) {
+	m := s.multi
 	n := 0
 	for _, a := range argv {
 		n += len(a)
 	}
-	buf := make([]byte, 0, n)
-	cp := make([][]byte, len(argv))
-	for i, a := range argv {
-		buf = append(buf, a...)
-		cp[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	if cap(m.args)-len(m.args) < n {
+		m.args = make([]byte, 0, max(2*cap(m.args), n, 256))
 	}
-	s.multi.queue = append(s.multi.queue, queuedCmd{cmd: cmd, argv: cp})
+	first := len(m.argvs)
+	for _, a := range argv {
+		m.args = append(m.args, a...)
+		m.argvs = append(m.argvs, m.args[len(m.args)-len(a):len(m.args):len(m.args)])
+	}
+	m.queue = append(m.queue, queuedCmd{cmd: cmd, argv: m.argvs[first:len(m.argvs):len(m.argvs)]})
 }
 
 // flagTransaction marks an open transaction as aborted: a command was
@@ -102,7 +137,7 @@ func cmdMulti(c *Ctx) {
 		c.w.Error(errMultiNested)
 		return
 	}
-	c.s.multi = &multiState{}
+	c.s.multi = newMulti()
 	c.w.Status("OK")
 }
 
@@ -118,7 +153,7 @@ func cmdDiscard(c *Ctx) {
 
 // discardTransaction drops the queue and every WATCH.
 func (s *Session) discardTransaction() {
-	s.multi = nil
+	s.endMulti()
 	s.unwatchAll()
 }
 
@@ -130,7 +165,7 @@ func cmdExec(c *Ctx) {
 		return
 	}
 	m := s.multi
-	locks := c.e.txLockSet(s, m.queue)
+	locks := c.e.txLockSet(s, m)
 	c.e.lockShards(locks)
 	switch {
 	case m.aborted:
@@ -147,16 +182,19 @@ func cmdExec(c *Ctx) {
 		}
 		s.inExec = false
 	}
-	s.multi = nil
 	s.unwatchAll()
 	c.e.unlockShards(s, locks)
+	// Only now may another transaction reuse m's buffers: locks is one.
+	s.multi = m
+	s.endMulti()
 }
 
 // txLockSet is the shards EXEC locks: those of every queued command's keys
 // and of every WATCHed key, in index order; nil means every shard.
-func (e *Engine) txLockSet(s *Session, queue []queuedCmd) []int {
-	var locks []int
-	for _, q := range queue {
+func (e *Engine) txLockSet(s *Session, m *multiState) []int {
+	locks := m.locks[:0]
+	defer func() { m.locks = locks }()
+	for _, q := range m.queue {
 		if q.cmd.opts&lockAll != 0 {
 			return nil
 		}

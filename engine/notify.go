@@ -81,7 +81,8 @@ next:
 }
 
 // String renders classes as CONFIG GET shows them (Redis's
-// keyspaceEventsFlagsToString, which in 7.0 never prints n).
+// keyspaceEventsFlagsToString, which prints n only after single letters:
+// with A it is dropped).
 func (f notifyClass) String() string {
 	var b []byte
 	if f&notifyAll == notifyAll {
@@ -91,6 +92,9 @@ func (f notifyClass) String() string {
 			if f&l.class != 0 {
 				b = append(b, l.c)
 			}
+		}
+		if f&notifyNew != 0 {
+			b = append(b, 'n')
 		}
 	}
 	if f&notifyKeyspace != 0 {

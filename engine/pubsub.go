@@ -54,23 +54,67 @@ var (
 // subscribed to each channel (or pattern).
 type pubsub struct {
 	mu   sync.RWMutex
-	subs [3]map[string]map[*Session]struct{}
+	subs [3]map[string]*subscribers
 }
 
 func (ps *pubsub) init() {
 	for i := range ps.subs {
-		ps.subs[i] = map[string]map[*Session]struct{}{}
+		ps.subs[i] = map[string]*subscribers{}
 	}
+}
+
+// count is the number of channels (or patterns) of kind k with subscribers.
+func (ps *pubsub) count(k subKind) int {
+	ps.mu.RLock()
+	defer ps.mu.RUnlock()
+	return len(ps.subs[k])
+}
+
+// subscribers is one channel's (or pattern's) sessions: a slice for
+// PUBLISH to walk (ranging over a Go map costs more than a small delivery)
+// and each one's index in it for O(1) removal. Redis leaves the order of
+// delivery among a channel's subscribers unspecified.
+type subscribers struct {
+	list []*Session
+	pos  map[*Session]int
+}
+
+// len is the number of subscribers; a nil list has none.
+func (l *subscribers) len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.list)
+}
+
+func (l *subscribers) add(s *Session) {
+	l.pos[s] = len(l.list)
+	l.list = append(l.list, s)
+}
+
+// remove drops s, moving the last subscriber into its place.
+func (l *subscribers) remove(s *Session) {
+	i, ok := l.pos[s]
+	if !ok {
+		return
+	}
+	last := len(l.list) - 1
+	l.list[i] = l.list[last]
+	l.pos[l.list[i]] = i
+	l.list[last] = nil
+	l.list = l.list[:last]
+	delete(l.pos, s)
 }
 
 // pubsubSubs is a session's own view of its subscriptions. The maps are only
 // touched by the session's goroutine; counts are atomic for CLIENT LIST.
 type pubsubSubs struct {
 	names [3]map[string]struct{}
+	n     [3]atomic.Int32
 }
 
-// count is the number of subscriptions of kind k.
-func (p *pubsubSubs) count(k subKind) int { return len(p.names[k]) }
+// count is the number of subscriptions of kind k; any goroutine may ask.
+func (p *pubsubSubs) count(k subKind) int { return int(p.n[k].Load()) }
 
 // subscribed reports whether the session has any subscription (Redis's
 // CLIENT_PUBSUB flag, which puts a RESP2 client in subscribed mode).
@@ -121,7 +165,10 @@ type pushQueue struct {
 	wake      func()
 	direct    bool // the session's own messages may be written into its replies
 	dropped   bool // disconnected for its output buffer limit
-	pending   atomic.Bool
+	// held: a blocked pop of the session was served and its reply is not
+	// written yet; the messages queued after it wait (see holdMessages).
+	held    bool
+	pending atomic.Bool
 }
 
 // EnablePush registers wake, called (from the publisher's goroutine) when
@@ -135,37 +182,79 @@ func (s *Session) EnablePush(wake func(), direct bool) {
 	s.push.mu.Unlock()
 }
 
-// TakeMessages moves the queued messages to dst (reusing it) and empties the queue.
+// TakeMessages moves the queued messages to dst (reusing it) and empties the
+// queue. While a served blocking command's reply waits to be written it
+// returns none: those messages go after the reply.
 func (s *Session) TakeMessages(dst []Message) []Message {
 	q := &s.push
 	q.mu.Lock()
-	dst = append(dst[:0], q.msgs...)
-	clear(q.msgs)
-	q.msgs, q.bytes, q.softSince = q.msgs[:0], 0, 0
-	q.pending.Store(false)
-	q.mu.Unlock()
+	defer q.mu.Unlock()
+	if q.held {
+		return dst[:0]
+	}
+	return q.takeLocked(dst, len(q.msgs))
+}
+
+// takeLocked moves the first n queued messages to dst.
+func (q *pushQueue) takeLocked(dst []Message, n int) []Message {
+	dst = append(dst[:0], q.msgs[:n]...)
+	for i := range dst {
+		q.bytes -= dst[i].size()
+	}
+	rest := copy(q.msgs, q.msgs[n:])
+	clear(q.msgs[rest:])
+	q.msgs = q.msgs[:rest]
+	if rest == 0 {
+		q.bytes, q.softSince = 0, 0
+	}
+	q.pending.Store(rest > 0)
 	return dst
+}
+
+// holdMessages marks where a served blocking command's reply goes in a
+// socket session's output: it returns how many queued messages precede it,
+// and holds back every message until releaseMessages, so that a goroutine
+// writing messages while the session is blocked cannot put later ones
+// before the reply.
+func (s *Session) holdMessages() int {
+	s.push.mu.Lock()
+	defer s.push.mu.Unlock()
+	s.push.held = true
+	return len(s.push.msgs)
+}
+
+// releaseMessages ends holdMessages, returning the n messages that precede
+// the reply.
+func (s *Session) releaseMessages(n int) []Message {
+	q := &s.push
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.held = false
+	return q.takeLocked(nil, min(n, len(q.msgs)))
 }
 
 // PendingMessages reports whether messages wait in the queue (one atomic load).
 func (s *Session) PendingMessages() bool { return s.push.pending.Load() }
 
-// Subscribed reports whether the session has a subscription; only its own
-// goroutine may ask.
+// Subscribed reports whether the session has a subscription (Redis's pubsub
+// client type); any goroutine may ask.
 func (s *Session) Subscribed() bool { return s.subscribed() }
+
+// pushDirect reports whether the session's messages may be written into its
+// reply stream (EnablePush's direct).
+func (s *Session) pushDirect() bool {
+	s.push.mu.Lock()
+	defer s.push.mu.Unlock()
+	return s.push.direct
+}
 
 // deliver hands m to s. self is the session whose command is publishing
 // (nil for the expire cycle).
 func (e *Engine) deliver(s, self *Session, m *Message) {
 	q := &s.push
-	if s == self && s.out != nil {
-		q.mu.Lock()
-		direct := q.direct
-		q.mu.Unlock()
-		if direct {
-			WriteMessage(s.out, m)
-			return
-		}
+	if s == self && s.out != nil && s.pushDirect() {
+		WriteMessage(s.out, m)
+		return
 	}
 	lim := e.conf().OutputBufferLimits[ClientPubSub]
 	q.mu.Lock()
@@ -198,9 +287,13 @@ func (e *Engine) deliver(s, self *Session, m *Message) {
 	}
 	q.mu.Unlock()
 	if over {
+		// As Redis, close it asynchronously ("ASAP"): the publisher may hold
+		// shard locks, the registry's read lock, or be serving this very
+		// client's blocked pop, which kill's cancelling of the wait would
+		// wait for.
 		e.log().Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
 			"id", s.id, "class", "pubsub")
-		s.kill()
+		go s.kill()
 	}
 	if wake != nil {
 		wake()
@@ -215,17 +308,21 @@ func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) i
 	ps.mu.RLock()
 	defer ps.mu.RUnlock()
 	direct := ps.subs[kind][string(channel)]
-	if len(direct) == 0 && (kind == subShard || len(ps.subs[subPattern]) == 0) {
+	if direct.len() == 0 && (kind == subShard || len(ps.subs[subPattern]) == 0) {
 		return 0
 	}
-	ch, msg := string(channel), string(payload)
+	// One allocation for both strings, which the queued messages share.
+	both := string(channel) + string(payload)
+	ch, msg := both[:len(channel)], both[len(channel):]
 	n := 0
 	m := Message{Kind: messageNames[kind], Channel: ch, Payload: msg}
-	for s := range direct {
-		e.deliver(s, self, &m)
-		n++
+	if direct != nil {
+		for _, s := range direct.list {
+			e.deliver(s, self, &m)
+			n++
+		}
 	}
-	if kind == subShard {
+	if kind == subShard || len(ps.subs[subPattern]) == 0 {
 		return n
 	}
 	for pat, subs := range ps.subs[subPattern] {
@@ -233,7 +330,7 @@ func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) i
 			continue
 		}
 		pm := Message{Kind: messageNames[subPattern], Pattern: pat, Channel: ch, Payload: msg}
-		for s := range subs {
+		for _, s := range subs.list {
 			e.deliver(s, self, &pm)
 			n++
 		}
@@ -250,14 +347,15 @@ func (s *Session) subscribe(k subKind, name string) bool {
 		s.subs.names[k] = map[string]struct{}{}
 	}
 	s.subs.names[k][name] = struct{}{}
+	s.subs.n[k].Add(1)
 	ps := &s.e.pubsub
 	ps.mu.Lock()
-	m := ps.subs[k][name]
-	if m == nil {
-		m = map[*Session]struct{}{}
-		ps.subs[k][name] = m
+	l := ps.subs[k][name]
+	if l == nil {
+		l = &subscribers{pos: map[*Session]int{}}
+		ps.subs[k][name] = l
 	}
-	m[s] = struct{}{}
+	l.add(s)
 	ps.mu.Unlock()
 	return true
 }
@@ -268,11 +366,12 @@ func (s *Session) unsubscribe(k subKind, name string) bool {
 		return false
 	}
 	delete(s.subs.names[k], name)
+	s.subs.n[k].Add(-1)
 	ps := &s.e.pubsub
 	ps.mu.Lock()
-	if m := ps.subs[k][name]; m != nil {
-		delete(m, s)
-		if len(m) == 0 {
+	if l := ps.subs[k][name]; l != nil {
+		l.remove(s)
+		if l.len() == 0 {
 			delete(ps.subs[k], name)
 		}
 	}
@@ -317,7 +416,16 @@ func cmdSubscribe(c *Ctx) { c.subscribeGeneric(subChannel) }
 func cmdPsubscribe(c *Ctx) { c.subscribeGeneric(subPattern) }
 
 // SSUBSCRIBE shardchannel [shardchannel ...]
-func cmdSsubscribe(c *Ctx) { c.subscribeGeneric(subShard) }
+//
+// Unlike SUBSCRIBE, Redis refuses it inside EXEC (and scripts), where the
+// client must get one reply per command.
+func cmdSsubscribe(c *Ctx) {
+	if c.noBlock() {
+		c.w.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+		return
+	}
+	c.subscribeGeneric(subShard)
+}
 
 func (c *Ctx) subscribeGeneric(k subKind) {
 	for _, a := range c.argv[1:] {
@@ -404,18 +512,12 @@ func (c *Ctx) pubsubNumsub(k subKind) {
 	c.w.Array(2 * (len(c.argv) - 2)) // an array even in RESP3, as Redis 7.0
 	for _, a := range c.argv[2:] {
 		c.w.Bulk(a)
-		c.w.Int(int64(len(ps.subs[k][string(a)])))
+		c.w.Int(int64(ps.subs[k][string(a)].len()))
 	}
 }
 
 // PUBSUB NUMPAT
-func cmdPubsubNumpat(c *Ctx) {
-	ps := &c.e.pubsub
-	ps.mu.RLock()
-	n := len(ps.subs[subPattern])
-	ps.mu.RUnlock()
-	c.w.Int(int64(n))
-}
+func cmdPubsubNumpat(c *Ctx) { c.w.Int(int64(c.e.pubsub.count(subPattern))) }
 
 // PUBSUB HELP
 func cmdPubsubHelp(c *Ctx) {

@@ -380,8 +380,11 @@ func (r *connReader) Read(p []byte) (int, error) {
 // (BLPOP...), a goroutine keeps reading the connection so that a client that
 // disconnects ends the wait (gone is closed), as Redis notices a closed
 // socket of a blocked client. Bytes the client pipelines meanwhile are
-// stashed for the reader. stop ends the goroutine before the connection's
-// goroutine reads again.
+// stashed for the reader. Pub/sub messages (a RESP3 client may block while
+// subscribed) are written out as they arrive, as Redis does: the
+// connection's goroutine is parked until stop, so the writer is free. A
+// shutdown ends the wait too. stop ends the goroutine before the
+// connection's goroutine writes or reads again.
 func (r *connReader) watchWhileBlocked() (gone <-chan struct{}, stop func()) {
 	g, done := make(chan struct{}), make(chan struct{})
 	var mu sync.Mutex
@@ -401,14 +404,17 @@ func (r *connReader) watchWhileBlocked() (gone <-chan struct{}, stop func()) {
 				mu.Unlock()
 				return
 			}
-			if errors.As(err, &ne) && ne.Timeout() {
+			if errors.As(err, &ne) && ne.Timeout() && !r.s.shuttingDown() {
 				// A message's interrupt or an idle deadline: blocked
-				// clients are not idle and get their messages afterwards.
+				// clients are not idle.
 				_ = r.c.SetReadDeadline(time.Time{})
 				mu.Unlock()
-				continue
+				if !r.sess.PendingMessages() || r.wake() == nil {
+					continue
+				}
+			} else {
+				mu.Unlock()
 			}
-			mu.Unlock()
 			close(g)
 			return
 		}

@@ -1,0 +1,96 @@
+package cachee_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cachee/cachee/engine"
+)
+
+// In-process benchmarks of transactions and pub/sub
+// (go test -run '^$' -bench 'MultiExec|Publish' -benchmem .).
+
+// BenchmarkMultiExec3 is MULTI, three commands and EXEC on a dedicated Conn:
+// five calls, the three queued and then run under one lock set.
+func BenchmarkMultiExec3(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	c := db.Conn()
+	defer c.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Do(ctx, "MULTI")
+		c.Do(ctx, "SET", "tx:a", "value-of-sixteen")
+		c.Do(ctx, "INCR", "tx:n")
+		c.Do(ctx, "GET", "tx:a")
+		if v, err := c.Do(ctx, "EXEC"); err != nil || v.Kind() != engine.KindArray {
+			b.Fatalf("EXEC: %v %v", v, err)
+		}
+	}
+}
+
+// BenchmarkWatchMultiExec is the optimistic-lock round: WATCH, GET, MULTI,
+// SET, EXEC, with nobody interfering.
+func BenchmarkWatchMultiExec(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	c := db.Conn()
+	defer c.Close()
+	db.Set(ctx, "tx:k", "1")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Do(ctx, "WATCH", "tx:k")
+		c.Do(ctx, "GET", "tx:k")
+		c.Do(ctx, "MULTI")
+		c.Do(ctx, "SET", "tx:k", "2")
+		if v, err := c.Do(ctx, "EXEC"); err != nil || v.IsNil() {
+			b.Fatalf("EXEC: %v %v", v, err)
+		}
+	}
+}
+
+// BenchmarkPublish1Subscriber is PUBLISH reaching one in-process subscriber,
+// an engine session that a goroutine drains whenever it is woken.
+func BenchmarkPublish1Subscriber(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	e := db.Engine()
+	sub := e.NewSession(engine.ConnInfo{}, false)
+	defer sub.Close()
+	wake := make(chan struct{}, 1)
+	var received atomic.Int64
+	done := make(chan struct{})
+	sub.EnablePush(func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}, false)
+	go func() {
+		var msgs []engine.Message
+		for {
+			select {
+			case <-done:
+				return
+			case <-wake:
+				msgs = sub.TakeMessages(msgs)
+				received.Add(int64(len(msgs)))
+			}
+		}
+	}()
+	e.Exec(sub, [][]byte{[]byte("SUBSCRIBE"), []byte("news")}, engine.NewCapture(2))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n, err := db.Do(ctx, "PUBLISH", "news", "value-of-sixteen"); err != nil {
+			b.Fatal(err)
+		} else if k, _ := n.Int(); k != 1 {
+			b.Fatalf("PUBLISH reached %d subscribers", k)
+		}
+	}
+	b.StopTimer()
+	close(done)
+}
