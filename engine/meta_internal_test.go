@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestEveryCommandHasATest fails when a command (or subcommand) of the table
+// appears in no test: every one must be sent by some test script, as a
+// string starting with its name ("get k", "GET", after a script directive
+// such as "@sorted " or a connection label such as "P: ") or, for a
+// subcommand, with its container and name adjacent ("client unblock",
+// "CLIENT", "UNBLOCK"); HELP subcommands may also be checked by the shared
+// csHelp helpers.
+func TestEveryCommandHasATest(t *testing.T) {
+	var src strings.Builder
+	for _, pattern := range []string{"*_test.go", "../lua/*_test.go", "../*_test.go", "../server/*_test.go"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "meta_internal_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Write(b)
+		}
+	}
+	text := src.String()
+	has := func(words ...string) bool {
+		parts := make([]string, len(words))
+		for i, w := range words {
+			parts[i] = regexp.QuoteMeta(w)
+		}
+		prefix := `(?:@[a-z]+(?:=\S+)?\s+|[A-Z0-9]+:\s+)?`
+		re := regexp.MustCompile(`(?i)["` + "`" + `]` + prefix + strings.Join(parts, `["\s,]+`) + `["\s\\]`)
+		if re.MatchString(text) {
+			return true
+		}
+		return len(words) == 2 && words[1] == "help" &&
+			regexp.MustCompile(`(?i)csHelp\w*\([^)]*"`+parts[0]+`"`).MatchString(text)
+	}
+	if has("nosuchcommand") || has("client", "nosuchsub") || !has("get") {
+		t.Fatal("the matcher does not tell tested commands from untested ones")
+	}
+	e := New(Config{})
+	defer e.Close()
+	var missing []string
+	for name, cmd := range e.table.cmds {
+		if cmd.handler != nil && !has(name) {
+			missing = append(missing, name)
+		}
+		for sub := range cmd.subs {
+			if !has(name, sub) {
+				missing = append(missing, name+"|"+sub)
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("%d commands appear in no test: %s", len(missing), strings.Join(missing, " "))
+	}
+}
