@@ -36,6 +36,9 @@ type DB struct {
 	owned bool
 	// fixed, when set, is the one session every call uses (a Conn, a Tx).
 	fixed *conn
+	// pipes serves the connections of Dial; shared with the Conns made
+	// from this DB.
+	pipes *pipeServer
 }
 
 // Nil is returned when Redis would reply nil: a missing key for GET, for example.
@@ -70,7 +73,7 @@ func Open(opts Options) (*DB, error) {
 func Wrap(e *engine.Engine, db int) *DB { return newDB(e, db, false) }
 
 func newDB(e *engine.Engine, db int, owned bool) *DB {
-	d := &DB{e: e, db: db, owned: owned, pool: &sync.Pool{}}
+	d := &DB{e: e, db: db, owned: owned, pool: &sync.Pool{}, pipes: &pipeServer{}}
 	d.pool.New = func() any { return newConn(e) }
 	return d
 }
@@ -86,8 +89,12 @@ func newConn(e *engine.Engine) *conn {
 // Engine exposes the engine, for serving the same data over a socket.
 func (db *DB) Engine() *engine.Engine { return db.e }
 
-// Close stops the engine's background work if Open created it.
+// Close ends the connections made by Dial, then stops the engine's
+// background work if Open created it.
 func (db *DB) Close() error {
+	if db.fixed == nil { // not a Conn's or a Tx's view of the DB
+		db.pipes.close()
+	}
 	if db.owned {
 		db.e.Close()
 	}
@@ -266,7 +273,7 @@ type Conn struct {
 func (db *DB) Conn() *Conn {
 	c := newConn(db.e)
 	c.s.SetDB(db.db)
-	return &Conn{DB: &DB{e: db.e, db: db.db, fixed: c}}
+	return &Conn{DB: &DB{e: db.e, db: db.db, fixed: c, pipes: db.pipes}}
 }
 
 // Close releases the session (its WATCHes and subscriptions end).
