@@ -92,6 +92,7 @@ type ring struct {
 func newRing() *ring {
 	return &ring{readers: waitq{ch: make(chan struct{}, 1)}, writers: waitq{ch: make(chan struct{}, 1)}}
 }
+
 // take copies buffered bytes into p; more reports bytes left behind.
 func (q *ring) take(p []byte) (n int, more bool) {
 	q.mu.Lock()
