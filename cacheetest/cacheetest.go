@@ -41,7 +41,7 @@ func RunOptions(t testing.TB, opts Options) *Server {
 	t.Helper()
 	s := &Server{}
 	s.e = engine.New(engine.Config{
-		Databases: opts.Databases,
+		Databases:            opts.Databases,
 		NotifyKeyspaceEvents: opts.NotifyKeyspaceEvents, Now: s.clock.now,
 	})
 	s.srv = server.New(s.e, server.Config{Port: 0, Bind: []string{"127.0.0.1"}})
