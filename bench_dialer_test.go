@@ -20,6 +20,7 @@ import (
 //
 // and two references: go-redis over net.Pipe to the same server code (what
 // the buffered in-memory conn replaced) and over TCP to cachee's server.
+// GETx100 is 100 GETs per op, pipelined for the clients.
 //
 //	go test -run '^$' -bench Dialer -benchmem .
 func BenchmarkDialer(b *testing.B) {
@@ -62,6 +63,23 @@ func BenchmarkDialer(b *testing.B) {
 			func(r *redis.Client) error { return r.Set(ctx, "k", "value", 0).Err() }},
 		{"INCR", func() error { _, err := db.Incr(ctx, "n"); return err },
 			func(r *redis.Client) error { return r.Incr(ctx, "n").Err() }},
+		// 100 GETs per op: one pipeline for go-redis, a loop for the typed API.
+		{"GETx100", func() error {
+			for range 100 {
+				if _, err := db.Get(ctx, "k"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, func(r *redis.Client) error {
+			_, err := r.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for range 100 {
+					p.Get(ctx, "k")
+				}
+				return nil
+			})
+			return err
+		}},
 	}
 	for _, o := range ops {
 		b.Run(o.name+"/typed", func(b *testing.B) {

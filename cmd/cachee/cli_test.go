@@ -228,3 +228,16 @@ func TestLogLevels(t *testing.T) {
 		t.Fatalf("loglevel nothing logged %q", b.String())
 	}
 }
+
+// Every serve flag has its row in the configuration chapter.
+func TestConfigurationDocumentsEveryServeFlag(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveCmd().Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Name != "help" && !strings.Contains(string(doc), "`--"+f.Name+"`") {
+			t.Errorf("serve --%s is not in docs/configuration.md", f.Name)
+		}
+	})
+}
