@@ -46,10 +46,11 @@ var Nil = errors.New("cachee: nil")
 
 // Error is a Redis error reply. Prefix is its first word ("ERR", "WRONGTYPE").
 type Error struct {
-	Prefix string
+	Prefix string // the error code, for errors.As and switches
 	Msg    string // the whole reply text, prefix included
 }
 
+// Error returns Msg, Redis's text byte for byte.
 func (e *Error) Error() string { return e.Msg }
 
 func redisError(msg string) *Error {
@@ -259,7 +260,8 @@ func (v Value) Elems() []Value {
 	return out
 }
 
-// IsNil reports whether the reply was nil.
+// IsNil reports whether the reply was nil (RESP2's null bulk string and null
+// array alike): a missing key's GET, a timed-out BLPOP.
 func (v Value) IsNil() bool { return v.r.Kind == engine.KindNull }
 
 // Conn is a dedicated session: SELECT, HELLO and CLIENT SETNAME persist

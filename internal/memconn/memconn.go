@@ -30,7 +30,9 @@ const Capacity = 4 << 20
 const initialSize = 4 << 10
 
 // Addr is the address of one end of a pipe.
-type Addr struct{ Name string }
+type Addr struct {
+	Name string // what String returns, e.g. "inprocess:3"
+}
 
 // Network is "memory".
 func (a Addr) Network() string { return "memory" }
