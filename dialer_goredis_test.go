@@ -29,6 +29,37 @@ func goRedis(t *testing.T, db *cachee.DB, opts ...func(*redis.Options)) *redis.C
 	return rdb
 }
 
+// eventually fails the test unless cond becomes true within 5 seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 5 s: %s", what)
+		}
+	}
+}
+
+// noClientsLeft waits until every connection of db's engine has gone.
+func noClientsLeft(t *testing.T, db *cachee.DB) {
+	t.Helper()
+	eventually(t, "clients left behind", func() bool { return db.Engine().ClientCount() == 0 })
+}
+
+// concurrently runs fn each times in each of workers goroutines.
+func concurrently(workers, each int, fn func()) {
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				fn()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // The handshake go-redis makes (HELLO 3, then CLIENT SETINFO, which Redis
 // 7.0 refuses and go-redis ignores) is answered as Redis answers it, and the
 // connection is a client like a socket's.
@@ -303,12 +334,7 @@ func TestGoRedisDialerDeadlineEndsBlockedClient(t *testing.T) {
 		t.Fatalf("BLPOP past the context deadline = %v", err)
 	}
 	waitBlocked(t, db.Engine(), 0)
-	for deadline := time.Now().Add(5 * time.Second); db.Engine().ClientCount() != 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d clients left after go-redis dropped its connection", db.Engine().ClientCount())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	noClientsLeft(t, db)
 }
 
 // Pub/sub both ways: a go-redis subscriber receives what the typed API
@@ -328,12 +354,7 @@ func TestGoRedisDialerPubSub(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch := ps.Channel()
-	for deadline := time.Now().Add(5 * time.Second); rdb.PubSubNumPat(ctx).Val() != 1; {
-		if time.Now().After(deadline) {
-			t.Fatal("PSUBSCRIBE not registered")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, "PSUBSCRIBE not registered", func() bool { return rdb.PubSubNumPat(ctx).Val() == 1 })
 	if n, _ := db.Publish(ctx, "news", "hello"); n != 1 {
 		t.Fatalf("Publish reached %d subscribers", n)
 	}
@@ -400,20 +421,11 @@ func TestGoRedisDialerWatchRetries(t *testing.T) {
 		t.Fatalf("after retry c = %s, want 11", v)
 	}
 	const workers, each = 4, 50
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < each; i++ {
-				if _, err := incr("c", nil); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(workers, each, func() {
+		if _, err := incr("c", nil); err != nil {
+			t.Error(err)
+		}
+	})
 	if v, _ := db.Get(ctx, "c"); v != strconv.Itoa(11+workers*each) {
 		t.Fatalf("c = %s after %d watched increments, want %d", v, workers*each, 11+workers*each)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,12 +37,7 @@ func TestRueidisDialerNeedsDisableCache(t *testing.T) {
 	if !errors.Is(err, rueidis.ErrNoCache) || !strings.Contains(strings.ToLower(err.Error()), "unknown subcommand 'tracking'") {
 		t.Fatalf("NewClient with the cache on = %v, want ErrNoCache for CLIENT TRACKING", err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); db.Engine().ClientCount() != 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d clients left behind", db.Engine().ClientCount())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	noClientsLeft(t, db)
 }
 
 // Rate limiter and cache: MULTI/INCR/EXPIRE/EXEC in one DoMulti, SET EX and
@@ -92,20 +86,11 @@ func TestRueidisDialerRateLimiterAndCache(t *testing.T) {
 		t.Fatalf("GET after TTL = %v, want nil", err)
 	}
 	// Concurrent callers share rueidis's pipelined connection.
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 100; i++ {
-				if err := c.Do(ctx, c.B().Incr().Key("hits").Build()).Error(); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(8, 100, func() {
+		if err := c.Do(ctx, c.B().Incr().Key("hits").Build()).Error(); err != nil {
+			t.Error(err)
+		}
+	})
 	if v, _ := db.Get(ctx, "hits"); v != "800" {
 		t.Fatalf("hits = %s, want 800", v)
 	}
@@ -183,14 +168,10 @@ func TestRueidisDialerPubSub(t *testing.T) {
 	go func() {
 		done <- c.Receive(ctx, c.B().Subscribe().Channel("news").Build(), func(m rueidis.PubSubMessage) { msgs <- m })
 	}()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		if n, _ := db.Publish(ctx, "news", "hello"); n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the rueidis subscriber never registered")
-		}
-	}
+	eventually(t, "the rueidis subscriber never registered", func() bool {
+		n, _ := db.Publish(ctx, "news", "hello")
+		return n == 1
+	})
 	select {
 	case m := <-msgs:
 		if m.Channel != "news" || m.Message != "hello" {
@@ -223,7 +204,7 @@ func TestRueidisDialerWatchRetries(t *testing.T) {
 	db := openDB(t)
 	c := rueidisClient(t, db)
 	ctx := context.Background()
-	incr := func(meddle func()) (retries int) {
+	incr := func(meddle func()) (retries int, err error) {
 		for {
 			committed := false
 			err := c.Dedicated(func(d rueidis.DedicatedClient) error {
@@ -247,30 +228,21 @@ func TestRueidisDialerWatchRetries(t *testing.T) {
 				committed = err == nil
 				return err
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if committed {
-				return retries
+			if err != nil || committed {
+				return retries, err
 			}
 			retries++
 		}
 	}
-	if r := incr(func() { db.Set(ctx, "c", "10") }); r != 1 {
-		t.Fatalf("forced conflict: %d retries, want 1", r)
+	if r, err := incr(func() { db.Set(ctx, "c", "10") }); r != 1 || err != nil {
+		t.Fatalf("forced conflict: %d retries, %v; want 1", r, err)
 	}
 	const workers, each = 4, 25
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < each; i++ {
-				incr(nil)
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(workers, each, func() {
+		if _, err := incr(nil); err != nil {
+			t.Error(err)
+		}
+	})
 	if v, _ := db.Get(ctx, "c"); v != strconv.Itoa(11+workers*each) {
 		t.Fatalf("c = %s, want %d", v, 11+workers*each)
 	}
