@@ -18,9 +18,13 @@ import (
 // it would be against Redis; only the client's options differ.
 
 // goRedis returns a go-redis client of db through the in-memory dialer.
+// Its read and write timeouts are 30 s rather than go-redis's 3 s: on a
+// loaded CI machine under -race a goroutine can wait seconds for a CPU, and
+// a timeout there would say nothing about the dialer (deadlines have tests
+// of their own).
 func goRedis(t *testing.T, db *cachee.DB, opts ...func(*redis.Options)) *redis.Client {
 	t.Helper()
-	o := &redis.Options{Dialer: db.Dialer()}
+	o := &redis.Options{Dialer: db.Dialer(), ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	for _, f := range opts {
 		f(o)
 	}

@@ -132,15 +132,40 @@ func TestDeadlineTimerAndReset(t *testing.T) {
 	}
 }
 
-// Write blocks once Capacity bytes wait unread, and a write deadline returns
-// how much got in.
+// Write blocks once Capacity bytes wait unread; a write deadline set from
+// another goroutine wakes it, and it returns how much got in.
 func TestBackpressureAndWriteDeadline(t *testing.T) {
 	a, b := pipe(t)
-	a.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 	big := make([]byte, Capacity+1000)
-	n, err := a.Write(big)
-	if !errors.Is(err, os.ErrDeadlineExceeded) || n != Capacity {
-		t.Fatalf("Write past capacity = %d, %v; want %d and a timeout", n, err, Capacity)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := a.Write(big)
+		done <- result{n, err}
+	}()
+	ab := a.(*conn).wr
+	for buffered := 0; buffered < Capacity; time.Sleep(time.Millisecond) {
+		ab.mu.Lock()
+		buffered = ab.n
+		ab.mu.Unlock()
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("Write past capacity returned %d, %v instead of blocking", r.n, r.err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	a.SetWriteDeadline(time.Now())
+	var n int
+	select {
+	case r := <-done:
+		if n = r.n; !errors.Is(r.err, os.ErrDeadlineExceeded) || n != Capacity {
+			t.Fatalf("Write past capacity = %d, %v; want %d and a timeout", n, r.err, Capacity)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("SetWriteDeadline did not wake a blocked Write")
 	}
 	// Reading makes room; the rest goes through.
 	a.SetWriteDeadline(time.Time{})
