@@ -151,15 +151,15 @@ func Markdown(engineDir string) ([]byte, error) {
 		p("\n## %s\n", groupTitle(g))
 		for _, c := range byGroup[g] {
 			writeCommand(&b, c, "###", tested)
-			for _, sc := range c.subs {
-				writeCommand(&b, sc, "####", tested)
-			}
 			if len(c.missingSubs) > 0 {
 				names := make([]string, len(c.missingSubs))
 				for i, n := range c.missingSubs {
 					names[i] = (&command{name: n}).display()
 				}
-				p("\nNot implemented: %s.\n", strings.Join(names, ", "))
+				p("\nSubcommands not implemented: %s.\n", strings.Join(names, ", "))
+			}
+			for _, sc := range c.subs {
+				writeCommand(&b, sc, "####", tested)
 			}
 		}
 	}
@@ -180,7 +180,9 @@ func Markdown(engineDir string) ([]byte, error) {
 
 func writeCommand(b *bytes.Buffer, c *command, heading string, tested map[string]bool) {
 	fmt.Fprintf(b, "\n%s %s\n\n", heading, c.display())
-	fmt.Fprintf(b, "```\n%s\n```\n\n", strings.TrimSpace(c.display()+" "+syntax(c.args)))
+	if len(c.subs) == 0 { // a container's syntax is its subcommands'
+		fmt.Fprintf(b, "```\n%s\n```\n\n", strings.TrimSpace(c.display()+" "+syntax(c.args)))
+	}
 	fmt.Fprintf(b, "%s.", strings.TrimSuffix(c.summary, "."))
 	if c.since != "" {
 		fmt.Fprintf(b, " Since Redis %s.", c.since)
