@@ -56,7 +56,8 @@ func (db *DB) Dial(ctx context.Context) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: "memory", Err: net.ErrClosed}
 	}
 	if p.srv == nil {
-		p.srv = server.New(db.e, server.Config{Port: -1})
+		// Connection errors go where the engine's warnings go.
+		p.srv = server.New(db.e, server.Config{Port: -1, Logger: db.e.Config().Logger})
 	}
 	srv := p.srv
 	p.mu.Unlock()
