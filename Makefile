@@ -2,7 +2,7 @@
 # `make test` runs everything CI runs.
 GO ?= go
 
-.PHONY: run test bench fuzz soak generate
+.PHONY: run test bench fuzz soak generate docs
 
 run:
 	$(GO) run ./cmd/cachee serve
@@ -27,3 +27,8 @@ fuzz:
 # Regenerate the command specification from a local redis-server 7.0.
 generate:
 	$(GO) generate ./engine/internal/cmdspec
+
+# Regenerate docs/commands.md from the command table and docs notes (a test
+# fails while it is stale).
+docs:
+	$(GO) generate ./engine/internal/cmddoc

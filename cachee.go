@@ -37,6 +37,9 @@ type DB struct {
 	owned bool
 	// fixed, when set, is the one session every call uses (a Conn, a Tx).
 	fixed *conn
+	// pipes serves the connections of Dial; shared with the Conns made
+	// from this DB.
+	pipes *pipeServer
 }
 
 // Nil is returned when Redis would reply nil: a missing key for GET, for example.
@@ -44,10 +47,11 @@ var Nil = errors.New("cachee: nil")
 
 // Error is a Redis error reply. Prefix is its first word ("ERR", "WRONGTYPE").
 type Error struct {
-	Prefix string
+	Prefix string // the error code, for errors.As and switches
 	Msg    string // the whole reply text, prefix included
 }
 
+// Error returns Msg, Redis's text byte for byte.
 func (e *Error) Error() string { return e.Msg }
 
 func redisError(msg string) *Error {
@@ -72,7 +76,7 @@ func Open(opts Options) (*DB, error) {
 func Wrap(e *engine.Engine, db int) *DB { return newDB(e, db, false) }
 
 func newDB(e *engine.Engine, db int, owned bool) *DB {
-	d := &DB{e: e, db: db, owned: owned, pool: &sync.Pool{}}
+	d := &DB{e: e, db: db, owned: owned, pool: &sync.Pool{}, pipes: &pipeServer{}}
 	d.pool.New = func() any { return newConn(e) }
 	return d
 }
@@ -88,8 +92,12 @@ func newConn(e *engine.Engine) *conn {
 // Engine exposes the engine, for serving the same data over a socket.
 func (db *DB) Engine() *engine.Engine { return db.e }
 
-// Close stops the engine's background work if Open created it.
+// Close ends the connections made by Dial, then stops the engine's
+// background work if Open created it.
 func (db *DB) Close() error {
+	if db.fixed == nil { // not a Conn's or a Tx's view of the DB
+		db.pipes.close()
+	}
 	if db.owned {
 		db.e.Close()
 	}
@@ -259,7 +267,8 @@ func (v Value) Elems() []Value {
 	return out
 }
 
-// IsNil reports whether the reply was nil.
+// IsNil reports whether the reply was nil (RESP2's null bulk string and null
+// array alike): a missing key's GET, a timed-out BLPOP.
 func (v Value) IsNil() bool { return v.r.Kind == engine.KindNull }
 
 // Conn is a dedicated session: SELECT, HELLO and CLIENT SETNAME persist
@@ -273,7 +282,7 @@ type Conn struct {
 func (db *DB) Conn() *Conn {
 	c := newConn(db.e)
 	c.s.SetDB(db.db)
-	return &Conn{DB: &DB{e: db.e, db: db.db, fixed: c}}
+	return &Conn{DB: &DB{e: db.e, db: db.db, fixed: c, pipes: db.pipes}}
 }
 
 // Close releases the session (its WATCHes and subscriptions end).

@@ -27,10 +27,10 @@ func (db *DB) Get(ctx context.Context, key string) (string, error) {
 // SetOptions are SET's options. TTL (rounded to milliseconds) and ExpireAt
 // are mutually exclusive, as EX/PX and EXAT/PXAT are.
 type SetOptions struct {
-	TTL      time.Duration
-	ExpireAt time.Time
-	NX, XX   bool // only set if the key does not / does exist
-	KeepTTL  bool // keep the existing expiry
+	TTL      time.Duration // expire this long after the write (PX)
+	ExpireAt time.Time     // expire at this time (PXAT)
+	NX, XX   bool          // only set if the key does not / does exist
+	KeepTTL  bool          // keep the existing expiry
 }
 
 // Set stores value under key. With NX or XX it returns Nil when the condition
@@ -70,7 +70,8 @@ func (db *DB) SetNX(ctx context.Context, key, value string) (bool, error) {
 // Incr adds one to the integer stored at key (0 if missing) and returns it.
 func (db *DB) Incr(ctx context.Context, key string) (int64, error) { return db.IncrBy(ctx, key, 1) }
 
-// Decr subtracts one from the integer stored at key.
+// Decr subtracts one from the integer stored at key (0 if missing) and
+// returns it.
 func (db *DB) Decr(ctx context.Context, key string) (int64, error) { return db.IncrBy(ctx, key, -1) }
 
 // IncrBy adds by to the integer stored at key, refusing overflow as Redis does.
@@ -158,7 +159,8 @@ func (db *DB) Type(ctx context.Context, key string) (string, error) {
 	return v.String(), err
 }
 
-// Rename renames key to newKey, replacing newKey.
+// Rename moves key's value and TTL to newKey, replacing whatever newKey
+// held; it fails with "ERR no such key" when key does not exist.
 func (db *DB) Rename(ctx context.Context, key, newKey string) error {
 	_, err := db.Do(ctx, "RENAME", key, newKey)
 	return err

@@ -7,9 +7,11 @@ require (
 	github.com/redis/go-redis/v9 v9.7.0
 	github.com/redis/rueidis v1.0.56
 	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
 	github.com/tidwall/btree v1.8.2
 	github.com/yuin/gopher-lua v1.1.2
-	golang.org/x/term v0.27.0
+	golang.org/x/net v0.37.0
+	golang.org/x/term v0.30.0
 	gonum.org/v1/plot v0.14.0
 )
 
@@ -25,7 +27,6 @@ require (
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	golang.org/x/image v0.11.0 // indirect
 	golang.org/x/sys v0.31.0 // indirect
 	golang.org/x/text v0.23.0 // indirect

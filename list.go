@@ -19,6 +19,7 @@ const (
 	Right
 )
 
+// String is the keyword LMOVE and BLMOVE take for the end: LEFT or RIGHT.
 func (e ListEnd) String() string {
 	if e == Left {
 		return "LEFT"

@@ -8,10 +8,11 @@ import (
 	"github.com/cachee/cachee/engine"
 )
 
-// Message is a pub/sub message received by a Subscription. Pattern is the
-// pattern that matched, for pattern subscriptions.
+// Message is a pub/sub message received by a Subscription.
 type Message struct {
-	Channel, Pattern, Payload string
+	Channel string // where it was published
+	Pattern string // the pattern that matched, "" for a channel subscription
+	Payload string
 }
 
 // ErrSlowSubscriber ends a Subscription whose reader fell so far behind that

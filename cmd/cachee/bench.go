@@ -119,7 +119,15 @@ func newBenchCmd(o *benchOptions) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "JSON output")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed (the same seed sends the same keys to every target)")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark client (and an in-process engine) to this file")
+	groupFlags(cmd, benchGroups)
 	return cmd
+}
+
+// benchGroups sorts bench's flags for --help.
+var benchGroups = []flagGroup{
+	{"Target", []string{"host", "port", "socket", "password", "user", "dbnum", "resp3", "inprocess", "api", "shards", "compare"}},
+	{"Workload", []string{"tests", "scenario", "clients", "requests", "duration", "pipeline", "datasize", "keyspace", "seed"}},
+	{"Output", []string{"quiet", "csv", "json", "cpuprofile"}},
 }
 
 // bind records what cobra parsed beyond the flag values.

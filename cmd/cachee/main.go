@@ -2,13 +2,18 @@
 //
 //	cachee serve [--port 6379] [--bind 127.0.0.1] [--requirepass ...] [--config redis.conf]
 //	cachee bench [-h host -p port | -s socket] [-t tests | --scenario name | -- CMD ARGS...]
+//	cachee version
+//
+// serve logs with log/slog to stderr (--log-format text or json, --loglevel
+// as redis-server's). A command-line mistake ends with one line on stderr,
+// "cachee: ...", and exit status 1.
 package main
 
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -27,15 +32,21 @@ func main() {
 	root := &cobra.Command{
 		Use:           "cachee",
 		Short:         "An embeddable, Redis-compatible in-memory data engine",
+		Version:       versionNumber(version, readBuildInfo()),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), benchCmd())
+	root.AddCommand(serveCmd(), benchCmd(), versionCmd())
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "cachee:", err)
+		if !errors.Is(err, errLogged) {
+			fmt.Fprintln(os.Stderr, "cachee:", err)
+		}
 		os.Exit(1)
 	}
 }
+
+// errLogged is returned by a command that has already logged why it failed.
+var errLogged = errors.New("failed (logged)")
 
 // serveOptions mirror redis-server's settings of the same names.
 type serveOptions struct {
@@ -49,6 +60,7 @@ type serveOptions struct {
 	timeout        int
 	protectedMode  string
 	logLevel       string
+	logFormat      string
 	protoMaxBulk   string
 	queryBufLimit  string
 }
@@ -57,9 +69,14 @@ func serveCmd() *cobra.Command {
 	o := serveOptions{}
 	var configFile string
 	cmd := &cobra.Command{
-		Use:   "serve",
+		Use:   "serve [flags]",
 		Short: "Serve RESP2/RESP3 on TCP (127.0.0.1:6379 by default) and optionally a Unix socket",
-		Args:  cobra.NoArgs,
+		Long:  serveLong,
+		Example: `  cachee serve                                   # 127.0.0.1:6379, protected mode
+  cachee serve --port 7000 --requirepass s3cret --bind "0.0.0.0"
+  cachee serve --unixsocket /tmp/cachee.sock --port 0  # Unix socket only
+  cachee serve --config /etc/cachee.conf --loglevel debug --log-format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configFile != "" {
 				if err := applyConfigFile(cmd, &o, configFile); err != nil {
@@ -79,11 +96,31 @@ func serveCmd() *cobra.Command {
 	f.IntVar(&o.maxClients, "maxclients", 10000, "maximum number of connected clients")
 	f.IntVar(&o.timeout, "timeout", 0, "close clients idle for this many seconds (0 = never)")
 	f.StringVar(&o.protectedMode, "protected-mode", "yes", "refuse non-loopback clients while no password is set (yes/no)")
-	f.StringVar(&o.logLevel, "loglevel", "notice", "debug, verbose, notice or warning")
+	f.StringVar(&o.logLevel, "loglevel", "notice", "debug, verbose, notice, warning or nothing")
+	f.StringVar(&o.logFormat, "log-format", "text", "text (key=value) or json lines, on stderr")
 	f.StringVar(&o.protoMaxBulk, "proto-max-bulk-len", "512mb", "largest accepted string argument")
 	f.StringVar(&o.queryBufLimit, "client-query-buffer-limit", "1gb", "largest pending query per client")
 	f.StringVar(&configFile, "config", "", "redis.conf-style file (flags given on the command line win)")
+	groupFlags(cmd, serveGroups)
 	return cmd
+}
+
+const serveLong = `Serve the engine to Redis clients (redis-cli, go-redis, rueidis...) over
+RESP2 and RESP3, on TCP and optionally a Unix socket.
+
+Every flag is also a redis.conf directive of the same name for --config
+("port 7000", "requirepass s3cret"); a flag given on the command line wins
+over the file. SIGINT or SIGTERM (and the SHUTDOWN command) stop accepting,
+finish the commands already read, flush their replies and exit.`
+
+// serveGroups sorts serve's flags for --help.
+var serveGroups = []flagGroup{
+	{"Network", []string{"port", "bind", "unixsocket", "unixsocketperm", "protected-mode"}},
+	{"Security", []string{"requirepass"}},
+	{"Clients and limits", []string{"maxclients", "timeout", "proto-max-bulk-len", "client-query-buffer-limit"}},
+	{"Data", []string{"databases"}},
+	{"Logging", []string{"loglevel", "log-format"}},
+	{"Configuration", []string{"config"}},
 }
 
 // applyConfigFile reads redis.conf syntax ("directive arg ...", # comments)
@@ -121,12 +158,10 @@ func applyConfigFile(cmd *cobra.Command, o *serveOptions, path string) error {
 }
 
 func serve(o serveOptions) error {
-	level := map[string]slog.Level{"debug": slog.LevelDebug, "verbose": slog.LevelDebug, "notice": slog.LevelInfo, "warning": slog.LevelWarn}
-	lv, ok := level[o.logLevel]
-	if !ok {
-		return fmt.Errorf("invalid loglevel %q", o.logLevel)
+	log, err := newLogger(os.Stderr, o.logLevel, o.logFormat)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 	perm, err := strconv.ParseUint(o.unixSocketPerm, 8, 32)
 	if err != nil {
 		return fmt.Errorf("invalid unixsocketperm %q", o.unixSocketPerm)
@@ -145,7 +180,7 @@ func serve(o serveOptions) error {
 	}
 	e := engine.New(engine.Config{
 		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients,
-		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, Port: o.port, Bind: o.bind,
+		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, Port: o.port, Bind: o.bind, Logger: log,
 	})
 	defer e.Close()
 	lua.Attach(e, lua.Options{})
@@ -154,8 +189,12 @@ func serve(o serveOptions) error {
 		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log,
 	})
 	if err := srv.Listen(); err != nil {
-		return err
+		log.Error("cannot listen", "err", err)
+		return errLogged
 	}
+	log.Debug("configuration", "databases", o.databases, "maxclients", o.maxClients, "timeout", o.timeout,
+		"protected-mode", o.protectedMode, "proto-max-bulk-len", lim.MaxBulkLen, "client-query-buffer-limit", lim.MaxQueryBuffer,
+		"requirepass", o.requirePass != "")
 	for _, a := range srv.Addrs() {
 		log.Info("cachee ready to accept connections", "addr", a.String())
 	}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/internal/redistest"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// Every flag of serve and bench belongs to a help group: only --help is
+// left for "Other flags", so a new flag has to say where it goes.
+func TestEveryFlagHasAHelpGroup(t *testing.T) {
+	for _, cmd := range []*cobra.Command{serveCmd(), benchCmd()} {
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if f.Name != "help" && len(f.Annotations[groupAnnotation]) != 1 {
+				t.Errorf("cachee %s --%s is in no help group: add it to %sGroups", cmd.Name(), f.Name, cmd.Name())
+			}
+		})
+	}
+}
+
+// --help prints the groups in order, each flag once, after the usage line
+// and the examples.
+func TestHelpIsGrouped(t *testing.T) {
+	for _, tc := range []struct {
+		cmd    string
+		groups []flagGroup
+		flags  *pflag.FlagSet
+	}{
+		{"serve", serveGroups, serveCmd().Flags()},
+		{"bench", benchGroups, benchCmd().Flags()},
+	} {
+		stdout, stderr, code := runCLI(t, tc.cmd, "--help")
+		if code != 0 || stderr != "" {
+			t.Fatalf("%s --help: exit %d, stderr %q", tc.cmd, code, stderr)
+		}
+		last := strings.Index(stdout, "Usage:\n  cachee "+tc.cmd)
+		if last < 0 || !strings.Contains(stdout, "Examples:\n  cachee "+tc.cmd) {
+			t.Fatalf("%s --help lacks the usage line or examples:\n%s", tc.cmd, stdout)
+		}
+		for _, g := range append(tc.groups, flagGroup{title: "Other"}) {
+			i := strings.Index(stdout, "\n"+g.title+" flags:\n")
+			if i < last {
+				t.Fatalf("%s --help: group %q missing or out of order:\n%s", tc.cmd, g.title, stdout)
+			}
+			last = i
+		}
+		flagsPart := stdout[strings.Index(stdout, "\n"+tc.groups[0].title+" flags:\n"):]
+		tc.flags.VisitAll(func(f *pflag.Flag) {
+			if n := strings.Count(flagsPart, "--"+f.Name+" "); n != 1 {
+				t.Errorf("%s --help shows --%s %d times", tc.cmd, f.Name, n)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "version")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "cachee ") || !strings.Contains(stdout, runtime.Version()) ||
+		!strings.Contains(stdout, "redis compatibility: "+engine.RedisVersion) {
+		t.Fatalf("cachee version printed:\n%s", stdout)
+	}
+	if out, _, _ := runCLI(t, "--version"); !strings.HasPrefix(out, "cachee version ") {
+		t.Fatalf("cachee --version printed %q", out)
+	}
+	bi := &debug.BuildInfo{Main: debug.Module{Version: "v0.3.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.time", Value: "2025-01-02T03:04:05Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	for _, tc := range []struct {
+		linked string
+		bi     *debug.BuildInfo
+		want   []string
+	}{
+		{"v1.2.3", bi, []string{"cachee v1.2.3\n", "revision: abc123 (modified) of 2025-01-02T03:04:05Z\n"}},
+		{"", bi, []string{"cachee v0.3.0\n"}},
+		{"", nil, []string{"cachee (unknown)\n"}},
+	} {
+		got := versionText(tc.linked, tc.bi)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("versionText(%q) = %q, want it to contain %q", tc.linked, got, w)
+			}
+		}
+	}
+}
+
+// startServe runs `cachee serve args...` and returns its stderr lines as
+// they come.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", "serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "CACHEE_TEST_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return cmd, lines
+}
+
+func nextLine(t *testing.T, lines <-chan string) string {
+	t.Helper()
+	select {
+	case l, ok := <-lines:
+		if !ok {
+			t.Fatal("serve's stderr closed")
+		}
+		return l
+	case <-time.After(10 * time.Second):
+		t.Fatal("no log line from serve")
+	}
+	return ""
+}
+
+// JSON logs at debug level: every line is a JSON object; the server starts,
+// serves, and on SIGTERM logs its shutdown and exits 0.
+func TestServeLogsJSONAndStopsOnSIGTERM(t *testing.T) {
+	port := strconv.Itoa(redistest.FreePort(t))
+	cmd, lines := startServe(t, "--port", port, "--log-format", "json", "--loglevel", "debug")
+	var msgs []string
+	for len(msgs) == 0 || msgs[len(msgs)-1] != "cachee ready to accept connections" {
+		var rec struct{ Level, Msg, Addr string }
+		l := nextLine(t, lines)
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Level == "" {
+			t.Fatalf("log line is not slog JSON: %q (%v)", l, err)
+		}
+		if rec.Msg == "cachee ready to accept connections" && rec.Addr != "127.0.0.1:"+port {
+			t.Fatalf("ready on %q, want 127.0.0.1:%s", rec.Addr, port)
+		}
+		msgs = append(msgs, rec.Msg)
+	}
+	if msgs[0] != "configuration" {
+		t.Fatalf("debug level should log the configuration first, got %q", msgs)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
+	defer rdb.Close()
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for l := range lines {
+		rest = append(rest, l)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	all := strings.Join(rest, "\n")
+	if !strings.Contains(all, `"msg":"received signal, shutting down","signal":"terminated"`) ||
+		!strings.Contains(all, `"msg":"cachee is now ready to exit, bye bye"`) {
+		t.Fatalf("shutdown log:\n%s", all)
+	}
+}
+
+// Text logs at the default level; warning hides the notices; a bad level
+// or format is one line and exit 1; a port in use is logged as an error.
+func TestServeLogLevelsAndFormats(t *testing.T) {
+	port := strconv.Itoa(redistest.FreePort(t))
+	_, lines := startServe(t, "--port", port)
+	l := nextLine(t, lines)
+	if !strings.Contains(l, "level=INFO") || !strings.Contains(l, `msg="cachee ready to accept connections" addr=127.0.0.1:`+port) {
+		t.Fatalf("text log line %q", l)
+	}
+	// The port is taken now: a second server fails, logging why.
+	_, stderr, code := runCLI(t, "serve", "--port", port, "--loglevel", "warning")
+	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "level=ERROR") ||
+		!strings.Contains(stderr, `msg="cannot listen"`) || !strings.Contains(stderr, "address already in use") {
+		t.Fatalf("serve on a used port: exit %d, stderr %q", code, stderr)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"--log-format xml", `cachee: invalid log-format "xml" (text or json)`},
+		{"--loglevel loud", `cachee: invalid loglevel "loud"`},
+	} {
+		_, stderr, code := runCLI(t, append([]string{"serve"}, strings.Fields(tc.args)...)...)
+		if code != 1 || !strings.HasPrefix(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("serve %s: exit %d, stderr %q", tc.args, code, stderr)
+		}
+	}
+}
+
+func TestLogLevels(t *testing.T) {
+	var b strings.Builder
+	log, err := newLogger(&b, "verbose", "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Debug("hidden")
+	log.Log(context.Background(), levelVerbose, "shown")
+	log.Info("notice")
+	if got := b.String(); strings.Contains(got, "hidden") || !strings.Contains(got, "level=VERBOSE msg=shown") ||
+		!strings.Contains(got, "level=INFO msg=notice") {
+		t.Fatalf("verbose level logged:\n%s", got)
+	}
+	b.Reset()
+	log, _ = newLogger(&b, "nothing", "json")
+	log.Error("silence")
+	if b.Len() != 0 {
+		t.Fatalf("loglevel nothing logged %q", b.String())
+	}
+}
+
+// Every serve flag has its row in the configuration chapter.
+func TestConfigurationDocumentsEveryServeFlag(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveCmd().Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Name != "help" && !strings.Contains(string(doc), "`--"+f.Name+"`") {
+			t.Errorf("serve --%s is not in docs/configuration.md", f.Name)
+		}
+	})
+}
