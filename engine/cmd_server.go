@@ -761,11 +761,13 @@ func cmdShutdown(c *Ctx) {
 		c.w.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
-	fn := c.e.shutdown.Load()
-	if fn == nil {
+	hooks := c.e.hooks()
+	if len(hooks) == 0 {
 		c.w.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
 	c.s.closing = true
-	go (*fn)()
+	for _, fn := range hooks {
+		go (*fn)()
+	}
 }

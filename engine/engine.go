@@ -195,7 +195,8 @@ type Engine struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 	// shutdown is called by SHUTDOWN; the server sets it.
-	shutdown atomic.Pointer[func()]
+	hooksMu       sync.Mutex
+	shutdownHooks []*func()
 	// scripting is the attached interpreter and script the running script
 	// (script_api.go).
 	scripting atomic.Pointer[Scripting]
@@ -247,8 +248,31 @@ func (e *Engine) log() *slog.Logger { return e.conf().Logger }
 // conf is the current settings snapshot; callers must not modify it.
 func (e *Engine) conf() *Config { return e.cfg.Load() }
 
-// SetShutdownHook registers what SHUTDOWN runs (the server closes its listeners).
-func (e *Engine) SetShutdownHook(fn func()) { e.shutdown.Store(&fn) }
+// AddShutdownHook registers fn to run on SHUTDOWN (a server stops); every
+// server serving the engine registers one. The returned function removes it.
+func (e *Engine) AddShutdownHook(fn func()) (remove func()) {
+	e.hooksMu.Lock()
+	defer e.hooksMu.Unlock()
+	h := &fn
+	e.shutdownHooks = append(e.shutdownHooks, h)
+	return func() {
+		e.hooksMu.Lock()
+		defer e.hooksMu.Unlock()
+		for i, o := range e.shutdownHooks {
+			if o == h {
+				e.shutdownHooks = append(e.shutdownHooks[:i], e.shutdownHooks[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// hooks returns the registered SHUTDOWN hooks.
+func (e *Engine) hooks() []*func() {
+	e.hooksMu.Lock()
+	defer e.hooksMu.Unlock()
+	return append([]*func(){}, e.shutdownHooks...)
+}
 
 func (e *Engine) nowMs() int64 { return e.now().UnixMilli() }
 

@@ -54,6 +54,8 @@ type Server struct {
 	once sync.Once
 	// admitMu makes the maxclients check and the registration one step.
 	admitMu sync.Mutex
+	// unhook removes the server's SHUTDOWN hook from the engine.
+	unhook func()
 }
 
 // New prepares a server for e; Listen opens its sockets.
@@ -71,7 +73,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 		cfg.Limits = protocol.DefaultLimits()
 	}
 	s := &Server{e: e, cfg: cfg, log: cfg.Logger, conn: map[net.Conn]struct{}{}, done: make(chan struct{})}
-	e.SetShutdownHook(func() { _ = s.Shutdown(context.Background()) })
+	s.unhook = e.AddShutdownHook(func() { _ = s.Shutdown(context.Background()) })
 	return s
 }
 
@@ -444,6 +446,7 @@ func (s *Server) shuttingDown() bool {
 // remaining connections and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() {
+		s.unhook()
 		s.mu.Lock()
 		close(s.done)
 		for c := range s.conn {

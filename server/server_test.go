@@ -693,3 +693,32 @@ func TestClientKillClosesConnection(t *testing.T) {
 		t.Errorf("second kill: %q", raw)
 	}
 }
+
+// TestShutdownStopsEveryServer: two servers on one engine both stop when a
+// client of either sends SHUTDOWN.
+func TestShutdownStopsEveryServer(t *testing.T) {
+	e := engine.New(engine.Config{})
+	defer e.Close()
+	var srvs [2]*server.Server
+	served := make(chan struct{}, 2)
+	for i := range srvs {
+		srvs[i] = server.New(e, server.Config{Port: 0})
+		if err := srvs[i].Listen(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { srvs[i].Serve(); served <- struct{}{} }()
+	}
+	c, err := net.Dial("tcp", srvs[1].Addrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("SHUTDOWN NOSAVE\r\n"))
+	for range srvs {
+		select {
+		case <-served:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a server kept serving after SHUTDOWN")
+		}
+	}
+}

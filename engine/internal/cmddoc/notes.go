@@ -23,14 +23,14 @@ var notes = map[string]string{
 		"name matches nothing, as an unknown name does in Redis.",
 	"config|set": "Sets only the parameters in the configuration chapter; any other Redis parameter is " +
 		"refused with Redis's error for an unknown option.",
-	"info": "Sections Server, Clients, Memory, Stats and Keyspace only. Memory figures come from the Go " +
-		"runtime (`used_memory` is the heap in use, `used_memory_rss` the memory obtained from the OS, " +
-		"`mem_allocator:go`), `multiplexing_api` is `goroutines`, `avg_ttl` is always 0, and fields of " +
-		"features cachee lacks (eviction, tracking) are 0.",
+	"info": "Sections Server, Clients, Memory, Stats and Keyspace only. `used_memory` is the dataset by " +
+		"cachee's accounting (what maxmemory bounds), `allocator_allocated` the Go heap, `used_memory_rss` the " +
+		"memory obtained from the OS, `mem_allocator:go`; `multiplexing_api` is `goroutines`, `avg_ttl` is " +
+		"always 0, and fields of features cachee lacks (tracking, replication) are 0.",
 	"lastsave": "cachee does not persist: the time the engine started.",
 	"shutdown": "SAVE fails with Redis's error for a failed save (there is no persistence); NOSAVE, NOW and FORCE are " +
-		"accepted. The in-process API without a server answers with the same error. Known issue: the shutdown " +
-		"waits for clients blocked in BLPOP and friends until they disconnect (Redis closes them at once).",
+		"accepted. The in-process API without a server answers with the same error. Every server serving the " +
+		"engine stops.",
 	"flushall":        "ASYNC frees the data at once, like SYNC.",
 	"flushdb":         "ASYNC frees the data at once, like SYNC.",
 	"object|idletime": "Counted in whole seconds of the engine's coarse clock, as Redis's LRU clock.",
