@@ -56,7 +56,7 @@ type memStats struct {
 func (e *Engine) memStats() memStats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	s := memStats{used: e.usedMemory(), peak: e.memPeak.Load(), heap: ms.HeapAlloc, sys: ms.Sys}
+	s := memStats{used: e.exactMemory(), peak: e.memPeak.Load(), heap: ms.HeapAlloc, sys: ms.Sys}
 	s.peak = max(s.peak, s.used)
 	return s
 }

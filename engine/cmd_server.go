@@ -661,6 +661,7 @@ func cmdConfigSet(c *Ctx) {
 		}
 	}
 	c.e.cfg.Store(&next)
+	c.e.memQ.Store(c.e.memQuantum(&next))
 	c.e.performEvictions() // a lower maxmemory takes effect at once
 	c.w.Status("OK")
 }

@@ -171,6 +171,10 @@ func (c *Ctx) setObject(e *entry, typ valueType, obj any) { c.setObjectDB(e, c.d
 
 // setObjectDB is setObject for an entry of database db.
 func (c *Ctx) setObjectDB(e *entry, db int, typ valueType, obj any) {
+	if obj == nil && e.obj == nil && typ == typeString {
+		e.typ, e.flags = typ, 0 // string to string: nothing to account
+		return
+	}
 	sh, d := c.slot(e.hash, db)
 	if a, ok := e.obj.(accounted); ok {
 		c.e.account(sh, d, -a.account().acct)

@@ -189,6 +189,7 @@ type Engine struct {
 	blocking blocking     // clients waiting in blocking commands (blocking.go)
 	evict    evictor      // eviction under maxmemory (evict.go)
 	memTotal atomic.Int64 // dataset bytes by our accounting (memory.go)
+	memQ     atomic.Int64 // the batching quantum of memTotal
 	memPeak  atomic.Int64
 	stats    stats
 	stop     chan struct{}
@@ -223,6 +224,7 @@ func New(cfg Config) *Engine {
 		realClock: realClock,
 	}
 	e.cfg.Store(&cfg)
+	e.memQ.Store(e.memQuantum(&cfg))
 	e.coarse.Store(e.nowMs())
 	e.table = newTable()
 	e.clients.init()

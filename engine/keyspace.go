@@ -92,13 +92,32 @@ func (e *entry) val() []byte {
 // allocator's size class (the rounding becomes value capacity), and copies
 // key in. It returns the buffer and the value's capacity.
 func newKV(key []byte, n int) (unsafe.Pointer, uint32) {
-	b := slices.Grow([]byte(nil), len(key)+n)
-	b = append(b, key...)
-	if cap(b) == 0 {
+	size := allocSize(len(key) + n)
+	if size == 0 {
 		return nil, 0
 	}
-	return unsafe.Pointer(unsafe.SliceData(b[:cap(b)])), uint32(cap(b) - len(key))
+	b := make([]byte, size)
+	copy(b, key)
+	return unsafe.Pointer(unsafe.SliceData(b)), uint32(size - len(key))
 }
+
+// allocSize is n rounded up to the Go allocator's size class (what an
+// allocation of n bytes really takes), from a table probed at start-up for
+// the small sizes; beyond it, n itself.
+func allocSize(n int) int {
+	if n < len(sizeClasses) {
+		return int(sizeClasses[n])
+	}
+	return n
+}
+
+var sizeClasses = func() (t [1025]uint16) {
+	for n := 1; n < len(t); n++ {
+		// growslice rounds a new slice's capacity up to its size class.
+		t[n] = uint16(cap(slices.Grow([]byte(nil), n)))
+	}
+	return t
+}()
 
 // kvSize is the bytes allocated for the entry's key and string value.
 func (e *entry) kvSize() int64 { return int64(e.klen) + int64(e.vcap) }

@@ -51,7 +51,7 @@ func (e *entry) counted() int64 {
 func (e *Engine) account(sh *shard, d *dict, delta int64) {
 	d.mem += delta
 	p := sh.memPending.Add(delta)
-	if q := e.memQuantum(); p > q || p < -q {
+	if q := e.memQ.Load(); p > q || p < -q {
 		total := e.memTotal.Add(sh.memPending.Swap(0))
 		for peak := e.memPeak.Load(); total > peak && !e.memPeak.CompareAndSwap(peak, total); peak = e.memPeak.Load() {
 		}
@@ -60,9 +60,9 @@ func (e *Engine) account(sh *shard, d *dict, delta int64) {
 
 // memQuantum is how far a shard's unpublished changes may go before they
 // reach the engine total: 1/64 of maxmemory over all shards, between 512
-// bytes and 64 KB a shard.
-func (e *Engine) memQuantum() int64 {
-	return min(max(e.conf().MaxMemory/64/int64(len(e.ks.shards)), 512), 64<<10)
+// bytes and 64 KB a shard. It is kept in memQ, set with the settings.
+func (e *Engine) memQuantum(c *Config) int64 {
+	return min(max(c.MaxMemory/64/int64(len(e.ks.shards)), 512), 64<<10)
 }
 
 // flushDict empties database db of shard sh (locked), taking its bytes out
@@ -77,6 +77,15 @@ func (e *Engine) flushDict(sh *shard, db int) {
 // maxmemory of the exact sum.
 func (e *Engine) usedMemory() int64 { return e.memTotal.Load() }
 
+// exactMemory is usedMemory plus what the shards have not published yet.
+func (e *Engine) exactMemory() int64 {
+	n := e.memTotal.Load()
+	for i := range e.ks.shards {
+		n += e.ks.shards[i].memPending.Load()
+	}
+	return n
+}
+
 // overMaxmemory reports whether the dataset exceeds max. Near the limit,
 // where the total's batching could hide the answer, it adds the bytes the
 // shards have not published yet.
@@ -85,13 +94,10 @@ func (e *Engine) overMaxmemory(max int64) bool {
 	if used > max {
 		return true
 	}
-	if used+int64(len(e.ks.shards))*e.memQuantum() <= max {
+	if used+int64(len(e.ks.shards))*e.memQ.Load() <= max {
 		return false
 	}
-	for i := range e.ks.shards {
-		used += e.ks.shards[i].memPending.Load()
-	}
-	return used > max
+	return e.exactMemory() > max
 }
 
 // reconcile brings the accounting of e (in database db) up to date with its
