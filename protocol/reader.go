@@ -151,6 +151,32 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 	return &Reader{rd: r, lim: lim.withDefaults(), bulk: -1}
 }
 
+// SetLimits replaces the limits, as CONFIG SET does for connected clients in
+// Redis: a new MaxBulkLen or MaxMultibulkLen applies from the next header
+// parsed, a new MaxQueryBuffer from the next read.
+func (r *Reader) SetLimits(lim Limits) { r.lim = lim.withDefaults() }
+
+// Limits returns the limits in force.
+func (r *Reader) Limits() Limits { return r.lim }
+
+// Release gives the read buffer back while nothing is pending (Buffered is
+// 0 and no command is half read), as Redis frees an idle client's query
+// buffer; the next read takes a buffer from a pool shared by all Readers.
+// It invalidates the last command's arguments. A connection that waits long
+// for its next request holds no buffer that way.
+func (r *Reader) Release() {
+	if r.pos != r.w || r.inMulti || r.buf == nil {
+		return
+	}
+	if cap(r.buf) == readChunk {
+		putBuffer(r.buf)
+	}
+	r.buf = nil
+	r.pos, r.start, r.w, r.peak = 0, 0, 0, 0
+	r.scanned, r.nul = 0, false
+	clear(r.argv[:cap(r.argv)])
+}
+
 // Reset discards all buffered data and state, including a sticky error, and
 // makes the Reader read from r. The buffers are kept for reuse.
 func (r *Reader) Reset(rd io.Reader) {
@@ -162,6 +188,10 @@ func (r *Reader) Reset(rd io.Reader) {
 // arguments or a bulk longer than 16384 bytes is a protocol error. The server
 // turns it off once AUTH succeeds; it takes effect from the next header parsed.
 func (r *Reader) SetUnauthenticated(on bool) { r.unauth = on }
+
+// Pending returns the bytes received and not yet consumed: what Redis calls
+// the query buffer, for logging (it aliases the Reader's buffer).
+func (r *Reader) Pending() []byte { return r.buf[r.pos:r.w] }
 
 // Buffered returns how many bytes following the last returned command are
 // already buffered. They may hold several commands, or only part of one: use
@@ -459,7 +489,12 @@ func (r *Reader) grow() {
 	if size < r.w+minReadSpace {
 		size = r.w + minReadSpace
 	}
-	nb := make([]byte, size)
+	var nb []byte
+	if size == readChunk {
+		nb = getBuffer()[:readChunk]
+	} else {
+		nb = make([]byte, size)
+	}
 	copy(nb, r.buf[r.start:r.w])
 	d := r.start
 	for i := range r.spans {
