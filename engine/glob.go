@@ -89,14 +89,16 @@ func matchClass(p []byte, c byte, nocase bool) (int, bool) {
 				match = true
 			}
 		case i+2 < len(p) && p[i+1] == '-':
-			lo, hi := p[i], p[i+2]
+			lo, hi, lc := p[i], p[i+2], c
 			if lo > hi {
 				lo, hi = hi, lo
 			}
 			if nocase {
-				lo, hi, c = lower(lo), lower(hi), lower(c)
+				// Lowered for this range only: an escaped byte later in
+				// the class still compares with c as it is.
+				lo, hi, lc = lower(lo), lower(hi), lower(c)
 			}
-			if lo <= c && c <= hi {
+			if lo <= lc && lc <= hi {
 				match = true
 			}
 			i += 2

@@ -159,11 +159,16 @@ func (r *Reader) SetLimits(lim Limits) { r.lim = lim.withDefaults() }
 // Limits returns the limits in force.
 func (r *Reader) Limits() Limits { return r.lim }
 
+// BufferSize is the capacity of the read buffer: 16 KB, more after big
+// requests, 0 after Release.
+func (r *Reader) BufferSize() int { return cap(r.buf) }
+
 // Release gives the read buffer back while nothing is pending (Buffered is
 // 0 and no command is half read), as Redis frees an idle client's query
-// buffer; the next read takes a buffer from a pool shared by all Readers.
-// It invalidates the last command's arguments. A connection that waits long
-// for its next request holds no buffer that way.
+// buffer; the next read takes a 16 KB buffer from a pool shared by all
+// Readers and Writers (a larger one is dropped, not pooled). It invalidates
+// the last command's arguments. A connection that waits long for its next
+// request holds no buffer that way.
 func (r *Reader) Release() {
 	if r.pos != r.w || r.inMulti || r.buf == nil {
 		return

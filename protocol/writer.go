@@ -146,6 +146,10 @@ const (
 	// status or error line grew beyond maxKeptBuffer is dropped after a flush.
 	writerInitial = 16 * 1024
 	maxKeptBuffer = 1 << 20
+	// maxHeldBuffer is maxKeptBuffer in hold mode, where big bulks go
+	// through the buffer: a client fetching megabyte values keeps one
+	// buffer for them rather than allocating one per reply.
+	maxHeldBuffer = 8 << 20
 )
 
 // Writer encodes replies in RESP2 or RESP3 into a buffer that it hands to an
@@ -204,9 +208,14 @@ func (w *Writer) Hold(at int, check func(buffered int) (next int, err error)) {
 	w.at = at
 }
 
+// BufferSize is the capacity of the buffer: 16 KB, more after big replies
+// held, 0 after Release.
+func (w *Writer) BufferSize() int { return cap(w.buf) }
+
 // Release gives an empty buffer back to a pool shared by all Writers and
-// Readers, for a connection about to wait a long time; Acquire takes one
-// again. Output written in between allocates a buffer of its own.
+// Readers (a buffer grown past 16 KB is dropped, not pooled), for a
+// connection about to wait a long time; Acquire takes one again. Output
+// written in between allocates a buffer of its own.
 func (w *Writer) Release() {
 	if len(w.buf) == 0 && w.buf != nil {
 		if cap(w.buf) == writerInitial {
@@ -254,7 +263,7 @@ func (w *Writer) flush() {
 		w.flushes++
 	}
 	w.buf = w.buf[:0]
-	if cap(w.buf) > maxKeptBuffer {
+	if cap(w.buf) > maxKeptBuffer && (w.hold == nil || cap(w.buf) > maxHeldBuffer) {
 		w.buf = make([]byte, 0, writerInitial)
 	}
 }

@@ -25,6 +25,9 @@ type conn struct {
 	in   connReader
 	out  connOutput
 	msgs []engine.Message
+	// check is out.check as a func value, made once (a method value
+	// allocates each time it is taken).
+	check func(int) (int, error)
 }
 
 func (s *Server) serve(c net.Conn) {
@@ -53,6 +56,8 @@ func (s *Server) serve(c net.Conn) {
 	cn := &conn{s: s, c: c, sess: sess}
 	cn.in = connReader{cn: cn, last: time.Now(), raw: rawConn(c)}
 	cn.out = connOutput{cn: cn}
+	cn.check = cn.out.check
+	cn.in.probe = cn.in.probeReadable
 	cn.r = protocol.NewReader(&cn.in, s.cfg.Limits)
 	cn.w = protocol.NewWriter(&cn.out, 2)
 	cn.refresh()
@@ -123,7 +128,7 @@ func (cn *conn) refresh() {
 	lim := cn.s.cfg.Limits
 	lim.MaxBulkLen, lim.MaxQueryBuffer = cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit
 	cn.r.SetLimits(lim)
-	cn.w.Hold(cn.out.threshold(), cn.out.check)
+	cn.w.Hold(cn.out.threshold(), cn.check)
 }
 
 // flush writes the held replies; the next check of the output limits comes
@@ -136,7 +141,7 @@ func (cn *conn) flush() error {
 		// that just got the reply to a long BLPOP is not idle.
 		cn.in.last = time.Now()
 	}
-	cn.w.Hold(cn.out.threshold(), cn.out.check)
+	cn.w.Hold(cn.out.threshold(), cn.check)
 	return err
 }
 
@@ -163,9 +168,12 @@ func (cn *conn) drain() {
 type connReader struct {
 	cn       *conn
 	raw      syscall.RawConn // nil when the connection cannot wait without a buffer
-	last     time.Time       // when data last arrived or a reply left: idleness is measured from it
-	deadline time.Time       // the read deadline set, zero for none
-	fired    bool            // the deadline set has passed
+	probe    func(uintptr) bool
+	waited   bool      // probe found nothing to read and parked
+	big      bool      // the buffers have grown: released only after bigBufferIdle
+	last     time.Time // when data last arrived or a reply left: idleness is measured from it
+	deadline time.Time // the read deadline set, zero for none
+	fired    bool      // the deadline set has passed
 	// stash holds bytes read while a command was blocked (watchWhileBlocked),
 	// returned before anything else.
 	stash []byte
@@ -217,6 +225,15 @@ func (r *connReader) wait(p []byte) (int, error) {
 		if t := r.cn.cfg.Timeout; t > 0 && !r.cn.sess.Subscribed() {
 			want = r.last.Add(time.Duration(t) * time.Second)
 		}
+		// Buffers grown past the standard size are kept for the next big
+		// request or reply, but not by an idle client: it is woken to give
+		// them back (Redis frees the query buffer of a client idle for 2 s).
+		r.big = p == nil && r.raw != nil && (r.cn.r.BufferSize() > stdBuffer || r.cn.w.BufferSize() > stdBuffer)
+		if r.big {
+			if at := r.last.Add(bigBufferIdle); want.IsZero() || at.Before(want) {
+				want = at
+			}
+		}
 		if r.fired || !want.Equal(r.deadline) {
 			_ = r.cn.c.SetReadDeadline(want)
 			r.deadline, r.fired = want, false
@@ -248,15 +265,18 @@ func (r *connReader) wait(p []byte) (int, error) {
 			r.last = time.Now()
 			return n, err
 		}
-		var ne net.Error
-		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+		if err == nil || !isTimeout(err) {
 			return n, err
 		}
 		// A deadline fired: Shutdown's, a real idle timeout, a message's
-		// interrupt, or one made stale by a timeout change. The loop tells
-		// them apart.
+		// interrupt, the one for big buffers, or one made stale by a timeout
+		// change. The loop tells them apart.
 		r.fired = true
 		r.cn.refresh()
+		if r.big && !time.Now().Before(r.last.Add(bigBufferIdle)) {
+			r.cn.r.Release()
+			r.cn.w.Release()
+		}
 		if t := r.cn.cfg.Timeout; t > 0 && !r.cn.sess.Subscribed() && !time.Now().Before(r.last.Add(time.Duration(t)*time.Second)) {
 			return 0, err
 		}
@@ -267,20 +287,34 @@ func (r *connReader) wait(p []byte) (int, error) {
 // the next Read, or the read deadline passes. If it has to wait, it first
 // gives the read and write buffers back to their pool.
 func (r *connReader) waitReadable() error {
-	waited := false
-	return r.raw.Read(func(fd uintptr) bool {
-		if waited {
-			return true // the poller says readable; Read finds out the rest
-		}
-		if !wouldBlock(fd) {
-			return true
-		}
+	r.waited = false
+	return r.raw.Read(r.probe)
+}
+
+// probeReadable is waitReadable's callback for RawConn.Read: true when the
+// next Read will not block.
+func (r *connReader) probeReadable(fd uintptr) bool {
+	if r.waited {
+		return true // the poller says readable; Read finds out the rest
+	}
+	if !wouldBlock(fd) {
+		return true
+	}
+	if !r.big {
 		r.cn.r.Release()
 		r.cn.w.Release()
-		waited = true
-		return false
-	})
+	}
+	r.waited = true
+	return false
 }
+
+const (
+	// stdBuffer is the size of the pooled read and write buffers.
+	stdBuffer = 16 << 10
+	// bigBufferIdle is how long an idle client keeps buffers grown past
+	// stdBuffer.
+	bigBufferIdle = 2 * time.Second
+)
 
 // watchWhileBlocked is the session's block hook: while a command blocks
 // (BLPOP...), a goroutine keeps reading the connection so that a client that

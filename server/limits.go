@@ -131,11 +131,10 @@ func (o *connOutput) Write(b []byte) (int, error) {
 		}
 		n, err := o.cn.c.Write(b[written:])
 		written += n
-		var ne net.Error
 		switch {
 		case err == nil:
 			return written, nil
-		case errors.As(err, &ne) && ne.Timeout() && !o.deadline.IsZero():
+		case isTimeout(err) && !o.deadline.IsZero():
 			if left := len(b) - written; int64(left) > l.Soft {
 				o.kill(left, class)
 				return written, errOutputLimit
@@ -144,6 +143,12 @@ func (o *connOutput) Write(b []byte) (int, error) {
 			return written, err
 		}
 	}
+}
+
+// isTimeout reports whether err is a deadline's.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // setKeepAlive applies tcp-keepalive to an accepted TCP connection as
