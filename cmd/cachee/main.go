@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -50,6 +51,13 @@ type serveOptions struct {
 	logLevel       string
 	protoMaxBulk   string
 	queryBufLimit  string
+	tcpKeepAlive   int
+	outputLimits   []string // client-output-buffer-limit, one class or more per entry
+	tlsPort        int
+	tlsCertFile    string
+	tlsKeyFile     string
+	tlsCACertFile  string
+	tlsAuthClients string
 }
 
 func serveCmd() *cobra.Command {
@@ -81,6 +89,14 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.logLevel, "loglevel", "notice", "debug, verbose, notice or warning")
 	f.StringVar(&o.protoMaxBulk, "proto-max-bulk-len", "512mb", "largest accepted string argument")
 	f.StringVar(&o.queryBufLimit, "client-query-buffer-limit", "1gb", "largest pending query per client")
+	f.IntVar(&o.tcpKeepAlive, "tcp-keepalive", 300, "seconds of silence before TCP keepalive probes (0 = off)")
+	f.StringArrayVar(&o.outputLimits, "client-output-buffer-limit", nil,
+		`"<class> <hard> <soft> <soft-seconds>" for class normal, replica or pubsub (repeatable)`)
+	f.IntVar(&o.tlsPort, "tls-port", 0, "also accept TLS connections on this port (0 = none)")
+	f.StringVar(&o.tlsCertFile, "tls-cert-file", "", "server certificate (PEM) for the TLS port")
+	f.StringVar(&o.tlsKeyFile, "tls-key-file", "", "private key (PEM) of the server certificate")
+	f.StringVar(&o.tlsCACertFile, "tls-ca-cert-file", "", "CA bundle (PEM) client certificates are verified against")
+	f.StringVar(&o.tlsAuthClients, "tls-auth-clients", "yes", "client certificates on the TLS port: yes (required), optional or no")
 	f.StringVar(&configFile, "config", "", "redis.conf-style file (flags given on the command line win)")
 	return cmd
 }
@@ -142,14 +158,41 @@ func serve(o serveOptions) error {
 	if port == 0 {
 		port = -1 // Redis: port 0 means no TCP listener
 	}
+	var tlsCfg *tls.Config
+	if o.tlsPort > 0 {
+		files := server.TLSFiles{CertFile: o.tlsCertFile, KeyFile: o.tlsKeyFile, CACertFile: o.tlsCACertFile, AuthClients: o.tlsAuthClients}
+		if tlsCfg, err = files.Config(); err != nil {
+			return fmt.Errorf("Failed to configure TLS: %w", err)
+		}
+	}
+	// Like redis-server, make room in the open-file limit for maxclients,
+	// or serve fewer clients.
+	if n := server.FileLimitClients(o.maxClients); n < o.maxClients {
+		log.Warn(fmt.Sprintf("maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", n))
+		o.maxClients = n
+	}
+	keepAlive := o.tcpKeepAlive
+	if keepAlive == 0 {
+		keepAlive = -1 // engine.Config: zero is the default, negative off
+	}
 	e := engine.New(engine.Config{
-		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients,
-		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, Port: o.port, Bind: o.bind,
+		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients, ClientLimit: server.FileLimitClients,
+		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, ClientQueryBufferLimit: lim.MaxQueryBuffer,
+		TCPKeepAlive: keepAlive, Port: o.port, Bind: o.bind,
 	})
 	defer e.Close()
+	// client-output-buffer-limit takes CONFIG SET's syntax and checks.
+	admin := e.NewSession(engine.ConnInfo{}, false)
+	for _, v := range o.outputLimits {
+		w := engine.NewCapture(2)
+		e.Exec(admin, [][]byte{[]byte("CONFIG"), []byte("SET"), []byte("client-output-buffer-limit"), []byte(v)}, w)
+		if r := w.Replies(); len(r) == 1 && r[0].Kind == engine.KindError {
+			return fmt.Errorf("client-output-buffer-limit %q: %s", v, strings.TrimPrefix(r[0].Str, "ERR "))
+		}
+	}
 	srv := server.New(e, server.Config{
 		Port: port, Bind: bind, UnixSocket: o.unixSocket, UnixSocketPerm: os.FileMode(perm),
-		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log,
+		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log, TLS: tlsCfg, TLSPort: o.tlsPort,
 	})
 	if err := srv.Listen(); err != nil {
 		return err
