@@ -487,9 +487,10 @@ func (r *Reader) grow() {
 			size = want
 		}
 	}
-	// A read never needs to exceed the query buffer limit by more than a byte.
-	if limit := int64(r.pos-r.start) + r.lim.MaxQueryBuffer + 1; int64(size) > limit {
-		size = int(limit)
+	// A read never needs to exceed the query buffer limit by more than a
+	// byte (the limit may be up to MaxInt64: no overflow).
+	if limit := int64(r.pos-r.start) + 1; r.lim.MaxQueryBuffer < math.MaxInt64-limit && int64(size) > limit+r.lim.MaxQueryBuffer {
+		size = int(limit + r.lim.MaxQueryBuffer)
 	}
 	if size < r.w+minReadSpace {
 		size = r.w + minReadSpace

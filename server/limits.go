@@ -18,9 +18,14 @@ var errOutputLimit = errors.New("server: client reached its output buffer limit"
 const softCheckStep = 64 << 10
 
 // replyChunk is Redis's PROTO_REPLY_CHUNK_BYTES, the static reply buffer
-// every client has: Redis checks the limits only when output spills past
-// it, and so do we.
+// every client has: Redis counts against the limits only the output beyond
+// it (its reply list), and checks them only when output spills past it. We
+// do the same, so that a limit of a few bytes cuts off the same clients.
 const replyChunk = 16 << 10
+
+// usage is what Redis would count of n pending bytes: those past the
+// static buffer.
+func usage(n int) int64 { return max(int64(n)-replyChunk, 0) }
 
 // connOutput is where a connection's Writer flushes: the socket, with
 // client-output-buffer-limit enforced on the replies not yet accepted by the
@@ -55,7 +60,7 @@ func (o *connOutput) limit() (engine.BufferLimit, string) {
 // lowest limit of either class a client may be in, or while the soft clock
 // runs, the first spill past the static buffer (which may stop the clock).
 func (o *connOutput) threshold() int {
-	at := int64(math.MaxInt)
+	at := int64(math.MaxInt - replyChunk)
 	for _, class := range [...]int{engine.ClientNormal, engine.ClientPubSub} {
 		l := o.cn.cfg.OutputBufferLimits[class]
 		for _, n := range [...]int64{l.Hard, l.Soft} {
@@ -65,9 +70,9 @@ func (o *connOutput) threshold() int {
 		}
 	}
 	if o.softSince != 0 {
-		at = min(at, replyChunk)
+		at = 0
 	}
-	return int(at)
+	return int(at) + replyChunk
 }
 
 // check is the Writer's hold callback: it runs when n bytes are pending
@@ -75,8 +80,9 @@ func (o *connOutput) threshold() int {
 // checkClientOutputBufferLimits does, and returns the next threshold.
 func (o *connOutput) check(n int) (int, error) {
 	l, class := o.limit()
-	over := l.Hard > 0 && int64(n) > l.Hard
-	if l.Soft > 0 && int64(n) > l.Soft {
+	used := usage(n)
+	over := l.Hard > 0 && used > l.Hard
+	if l.Soft > 0 && used > l.Soft {
 		now := time.Now().Unix()
 		if o.softSince == 0 {
 			o.softSince = now
@@ -87,25 +93,25 @@ func (o *connOutput) check(n int) (int, error) {
 		o.softSince = 0
 	}
 	if over {
-		o.kill(n, class)
+		o.kill(used, class)
 		return 0, errOutputLimit
 	}
-	next := math.MaxInt
+	next := int64(math.MaxInt - replyChunk)
 	if l.Hard > 0 {
-		next = int(l.Hard)
+		next = l.Hard
 	}
 	if l.Soft > 0 {
-		if int64(n) > l.Soft {
-			next = min(next, n+softCheckStep)
+		if used > l.Soft {
+			next = min(next, used+softCheckStep)
 		} else {
-			next = min(next, int(l.Soft))
+			next = min(next, l.Soft)
 		}
 	}
-	return max(next, n+1), nil
+	return max(int(next)+replyChunk, n+1), nil
 }
 
 // kill closes the client for its output, with Redis's log line.
-func (o *connOutput) kill(pending int, class string) {
+func (o *connOutput) kill(pending int64, class string) {
 	o.killed = true
 	o.cn.s.log.Warn("Client "+o.cn.sess.Info()+" scheduled to be closed ASAP for overcoming of output buffer limits.",
 		"class", class, "pending", pending)
@@ -119,7 +125,7 @@ func (o *connOutput) Write(b []byte) (int, error) {
 	for {
 		l, class := o.limit()
 		want := time.Time{}
-		if l.Soft > 0 && int64(len(b)-written) > l.Soft {
+		if l.Soft > 0 && usage(len(b)-written) > l.Soft {
 			if o.softSince == 0 {
 				o.softSince = time.Now().Unix()
 			}
@@ -135,7 +141,7 @@ func (o *connOutput) Write(b []byte) (int, error) {
 		case err == nil:
 			return written, nil
 		case isTimeout(err) && !o.deadline.IsZero():
-			if left := len(b) - written; int64(left) > l.Soft {
+			if left := usage(len(b) - written); left > l.Soft {
 				o.kill(left, class)
 				return written, errOutputLimit
 			}
