@@ -165,3 +165,13 @@ func TestWriterRelease(t *testing.T) {
 		t.Fatalf("%q %v", out.String(), err)
 	}
 }
+
+// TestReaderHugeQueryLimit: a query buffer limit of LONG_MAX (CONFIG SET
+// accepts it) must not overflow the buffer sizing.
+func TestReaderHugeQueryLimit(t *testing.T) {
+	big := strings.Repeat("v", 40_000)
+	r := NewReader(&chunkReader{chunks: []string{"*2\r\n$4\r\nECHO\r\n$40000\r\n" + big + "\r\n"}}, Limits{MaxQueryBuffer: 1<<63 - 1})
+	if argv, err := r.ReadCommand(); err != nil || string(argv[1]) != big {
+		t.Fatalf("%d arguments, %v", len(argv), err)
+	}
+}
