@@ -167,11 +167,16 @@ func TestWriterRelease(t *testing.T) {
 }
 
 // TestReaderHugeQueryLimit: a query buffer limit of LONG_MAX (CONFIG SET
-// accepts it) must not overflow the buffer sizing.
+// accepts it) must not overflow the buffer sizing, which then fell back to
+// growing 4 KB per read: a 1 MB argument took hundreds of reads.
 func TestReaderHugeQueryLimit(t *testing.T) {
-	big := strings.Repeat("v", 40_000)
-	r := NewReader(&chunkReader{chunks: []string{"*2\r\n$4\r\nECHO\r\n$40000\r\n" + big + "\r\n"}}, Limits{MaxQueryBuffer: 1<<63 - 1})
+	big := strings.Repeat("v", 1<<20)
+	cr := &countingReader{data: []byte("*2\r\n$4\r\nECHO\r\n$1048576\r\n" + big + "\r\n")}
+	r := NewReader(cr, Limits{MaxQueryBuffer: 1<<63 - 1})
 	if argv, err := r.ReadCommand(); err != nil || string(argv[1]) != big {
 		t.Fatalf("%d arguments, %v", len(argv), err)
+	}
+	if cr.calls > 20 {
+		t.Errorf("%d reads for a 1 MB argument", cr.calls)
 	}
 }
