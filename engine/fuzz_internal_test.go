@@ -311,3 +311,8 @@ func fuzzSkip(e *Engine, s *Session, argv [][]byte) bool {
 	}
 	return cmd.Spec.Has(cmdspec.Blocking) && s.multi == nil
 }
+
+// ExecScripts hands FuzzExec's fixture and seed scripts to the differential
+// test that runs them against Redis (TestFuzzScriptsDiff, package
+// engine_test, which cannot see unexported names).
+func ExecScripts() (fixture, seeds []string) { return fuzzFixture, fuzzSeeds }
