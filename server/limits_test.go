@@ -187,6 +187,40 @@ func TestOutputBufferLimitSoft(t *testing.T) {
 	})
 }
 
+// TestOutputBufferLimitPubSub: a subscriber that does not read is cut off
+// by the pubsub class's hard limit, while the normal class (set tiny here)
+// does not apply to it; the publisher carries on.
+func TestOutputBufferLimitPubSub(t *testing.T) {
+	bothServers(t, engine.Config{}, nil, func(t *testing.T, s side) {
+		admin := oracle.Dial(t, s.addr)
+		do(t, admin, "CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 0 0 normal 1 1 1")
+		sub := dialCounted(t, s.addr)
+		_, _ = sub.Write([]byte("SUBSCRIBE ch\r\n")) // and never reads again
+		pub := oracle.Dial(t, s.addr)
+		msg := strings.Repeat("m", 10_000)
+		if !waitClients(t, admin, 3) {
+			t.Fatal("clients not counted")
+		}
+		for i := 0; i < 10; i++ {
+			do(t, pub, "PUBLISH", "ch", msg) // 100 KB: under the pubsub limit
+		}
+		time.Sleep(200 * time.Millisecond)
+		if got := do(t, pub, "PUBSUB", "NUMSUB", "ch"); got != "*2\r\n$2\r\nch\r\n:1\r\n" {
+			t.Fatalf("subscriber gone under the limit: %q", got)
+		}
+		// More than the socket buffers take: the rest waits in the server.
+		for i := 0; i < 3000; i++ {
+			do(t, pub, "PUBLISH", "ch", msg)
+		}
+		if !waitClients(t, admin, 2) {
+			t.Fatal("the subscriber over the pubsub limit is still connected")
+		}
+		if got := do(t, pub, "PUBLISH", "ch", "x"); got != ":0\r\n" {
+			t.Errorf("PUBLISH after the subscriber was cut off: %q", got)
+		}
+	})
+}
+
 // TestSlowReaderDoesNotBlockOthers: with the default unlimited normal class,
 // a client that does not read its replies holds them in memory, and nobody
 // waits for it: a command's reply is not written to the socket while the
