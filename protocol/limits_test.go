@@ -84,22 +84,11 @@ func TestReaderRelease(t *testing.T) {
 	}
 }
 
-// sizeRecorder records the size of each Write.
-type sizeRecorder struct {
-	bytes.Buffer
-	writes []int
-}
-
-func (c *sizeRecorder) Write(p []byte) (int, error) {
-	c.writes = append(c.writes, len(p))
-	return c.Buffer.Write(p)
-}
-
 // TestWriterHold: a holding Writer hands nothing over before Flush, even
 // past 64 KB and for large bulks, calls the check at each threshold it is
 // given, and once the check fails discards its output.
 func TestWriterHold(t *testing.T) {
-	var out sizeRecorder
+	var out countingWriter
 	w := NewWriter(&out, 2)
 	var seen []int
 	w.Hold(100_000, func(n int) (int, error) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cachee/cachee/engine"
 	"github.com/cachee/cachee/internal/oracle"
+	"github.com/cachee/cachee/internal/redistest"
 	"github.com/cachee/cachee/server"
 	"github.com/redis/go-redis/v9"
 )
@@ -216,13 +217,7 @@ func TestTLSConfigErrors(t *testing.T) {
 
 // TestTLSRedisCli: redis-cli --tls talks to the TLS listener.
 func TestTLSRedisCli(t *testing.T) {
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		if os.Getenv("CACHEE_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-cli not found and CACHEE_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-cli not installed")
-	}
+	cli := redistest.Tool(t, "redis-cli")
 	p := newPKI(t)
 	host, port, _ := net.SplitHostPort(startTLS(t, p, "yes"))
 	out, err := exec.Command(cli, "-h", host, "-p", port, "--tls", "--cacert", p.caFile,
@@ -239,22 +234,12 @@ func startRedisTLS(t *testing.T, p *pki, auth string) string {
 	if auth == "" {
 		auth = "yes"
 	}
-	port := strconv.Itoa(freePort(t))
+	port := strconv.Itoa(redistest.FreePort(t))
 	oracle.StartRedis(t, "--tls-port", port, "--tls-cert-file", p.certFile, "--tls-key-file", p.keyFile,
 		"--tls-ca-cert-file", p.caFile, "--tls-auth-clients", auth)
 	addr := net.JoinHostPort("127.0.0.1", port)
 	waitListening(t, addr)
 	return addr
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // waitListening waits until something accepts connections on addr.
