@@ -74,11 +74,7 @@ func (cn *conn) loop() {
 	r, w, sess := cn.r, cn.w, cn.sess
 	for {
 		if r.Buffered() == 0 {
-			if cn.s.shuttingDown() {
-				_ = cn.flush()
-				return
-			}
-			if err := cn.flush(); err != nil {
+			if err := cn.flush(); err != nil || cn.s.shuttingDown() {
 				return
 			}
 			if err := cn.in.idle(); err != nil {
@@ -108,6 +104,9 @@ func (cn *conn) loop() {
 		}
 		if sess.PendingMessages() {
 			cn.drain()
+			if cn.out.killed {
+				return
+			}
 		}
 		if sess.Closing() {
 			_ = cn.flush()
