@@ -153,6 +153,21 @@ func (c *Ctx) moveEntry(e *entry, key []byte, srcDB, dstDB int, obj any, move bo
 // errMsg is the default ErrNotInt, in which case Redis names the range.
 // Indexes outside the configured databases get "DB index is out of range".
 func (c *Ctx) dbArg(i int, errMsg string) (int, bool) {
+	n, ok := c.dbIndex(i, errMsg)
+	if !ok {
+		return 0, false
+	}
+	if !c.validDB(n) {
+		c.w.Error(ErrDBIndex)
+		return 0, false
+	}
+	return int(n), true
+}
+
+// dbIndex parses argument i as a C int, replying errMsg if it is not one:
+// the first half of dbArg, for SWAPDB, which parses both indexes before
+// checking either's range.
+func (c *Ctx) dbIndex(i int, errMsg string) (int64, bool) {
 	n, ok := parseInt(c.argv[i])
 	if !ok {
 		c.w.Error(errMsg)
@@ -165,12 +180,11 @@ func (c *Ctx) dbArg(i int, errMsg string) (int, bool) {
 		c.w.Error(errMsg)
 		return 0, false
 	}
-	if n < 0 || n >= int64(len(c.e.ks.shards[0].dbs)) {
-		c.w.Error(ErrDBIndex)
-		return 0, false
-	}
-	return int(n), true
+	return n, true
 }
+
+// validDB reports whether n is a database index.
+func (c *Ctx) validDB(n int64) bool { return n >= 0 && n < int64(len(c.e.ks.shards[0].dbs)) }
 
 // errIntRange is getIntFromObjectOrReply's error for a number outside C's int.
 const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
@@ -455,14 +469,19 @@ func cmdFlushall(c *Ctx) {
 
 // SWAPDB index1 index2
 func cmdSwapdb(c *Ctx) {
-	a, ok := c.dbArg(1, "ERR invalid first DB index")
+	x, ok := c.dbIndex(1, "ERR invalid first DB index")
 	if !ok {
 		return
 	}
-	b, ok := c.dbArg(2, "ERR invalid second DB index")
+	y, ok := c.dbIndex(2, "ERR invalid second DB index")
 	if !ok {
 		return
 	}
+	if !c.validDB(x) || !c.validDB(y) {
+		c.w.Error(ErrDBIndex)
+		return
+	}
+	a, b := int(x), int(y)
 	c.e.touchAllWatchedInDB(a, b)
 	c.e.touchAllWatchedInDB(b, a)
 	for i := range c.e.ks.shards {

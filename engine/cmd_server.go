@@ -466,12 +466,15 @@ var configParams = []configParam{
 	{name: "bind", get: func(c *Config) string { return c.Bind }},
 	{name: "requirepass", get: func(c *Config) string { return c.RequirePass },
 		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
-	intParam("maxclients", numUnsigned, 1, math.MaxUint32,
-		func(c *Config) int64 { return int64(c.MaxClients) }, func(c *Config, n int64) { c.MaxClients = int(n) }),
+	maxClientsParam,
 	intParam("timeout", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.Timeout) }, func(c *Config, n int64) { c.Timeout = int(n) }),
 	intParam("proto-max-bulk-len", numMemory, 1<<20, math.MaxInt64,
 		func(c *Config) int64 { return c.ProtoMaxBulkLen }, func(c *Config, n int64) { c.ProtoMaxBulkLen = n }),
+	intParam("client-query-buffer-limit", numMemory, 1<<20, math.MaxInt64,
+		func(c *Config) int64 { return c.ClientQueryBufferLimit }, func(c *Config, n int64) { c.ClientQueryBufferLimit = n }),
+	intParam("tcp-keepalive", numSigned, 0, math.MaxInt32,
+		func(c *Config) int64 { return int64(c.TCPKeepAlive) }, func(c *Config, n int64) { c.TCPKeepAlive = int(n) }),
 	// Redis accepts 0..INT_MAX and then clamps hz to 1..500.
 	intParam("hz", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.Hz) }, func(c *Config, n int64) { c.Hz = int(min(max(n, 1), 500)) }),
@@ -512,6 +515,29 @@ var configParams = []configParam{
 	sizeParam("zset-max-listpack-entries", "zset-max-ziplist-entries", func(c *Config) *int { return &c.ZSetMaxListpackEntries }),
 	sizeParam("zset-max-listpack-value", "zset-max-ziplist-value", func(c *Config) *int { return &c.ZSetMaxListpackValue }),
 }
+
+// maxClientsParam is maxclients, which like Redis's updateMaxclients asks
+// whether the process can serve that many clients (Config.ClientLimit) when
+// the value grows, and refuses it with the count it could serve.
+var maxClientsParam = func() configParam {
+	p := intParam("maxclients", numUnsigned, 1, math.MaxUint32,
+		func(c *Config) int64 { return int64(c.MaxClients) }, func(c *Config, n int64) { c.MaxClients = int(n) })
+	set := p.set
+	p.set = func(c *Config, v string) string {
+		prev := c.MaxClients
+		if reason := set(c, v); reason != "" {
+			return reason
+		}
+		if c.ClientLimit != nil && c.MaxClients > prev {
+			if n := c.ClientLimit(c.MaxClients); n < c.MaxClients {
+				c.MaxClients = prev
+				return "The operating system is not able to handle the specified number of clients, try with " + strconv.Itoa(n)
+			}
+		}
+		return ""
+	}
+	return p
+}()
 
 // bufferClassNames are client-output-buffer-limit's class names as CONFIG
 // GET prints them; CONFIG SET also accepts "replica".
@@ -771,4 +797,25 @@ func cmdShutdown(c *Ctx) {
 	for _, fn := range hooks {
 		go (*fn)()
 	}
+}
+
+// Setting is a CONFIG SET-able setting as a front end offers it: its name,
+// its pre-7.0 alias if any, and its default as CONFIG GET prints it.
+type Setting struct {
+	Name, Alias, Default string
+}
+
+// SettableSettings lists every setting CONFIG SET accepts, with its default,
+// so that a front end (cachee serve's flags and config file) can offer them
+// all and apply them through CONFIG SET.
+func SettableSettings() []Setting {
+	var cfg Config
+	cfg.setDefaults()
+	var out []Setting
+	for _, p := range configParams {
+		if p.set != nil {
+			out = append(out, Setting{Name: p.name, Alias: p.alias, Default: p.get(&cfg)})
+		}
+	}
+	return out
 }

@@ -25,8 +25,27 @@ type Config struct {
 	ProtoMaxBulkLen int64
 	// MaxClients caps the number of connected socket clients (default 10000).
 	MaxClients int
+	// ClientLimit, when set, is asked how many clients the process can serve
+	// if maxclients becomes n; it may raise the open-file limit to make room,
+	// as Redis's adjustOpenFilesLimit does. CONFIG SET maxclients refuses a
+	// larger value than it returns. The server package provides one
+	// (server.FileLimitClients); in-process use needs none.
+	ClientLimit func(n int) int
 	// Timeout closes socket clients idle for this many seconds (0 = never).
+	// Subscribed clients and clients blocked in BLPOP and the like are never
+	// idle, as in Redis.
 	Timeout int
+	// ClientQueryBufferLimit is client-query-buffer-limit: a socket client
+	// whose pending request (the argument being received and what follows
+	// it) exceeds this many bytes is disconnected without a reply. Default 1
+	// GB; CONFIG SET applies to connected clients at once.
+	ClientQueryBufferLimit int64
+	// TCPKeepAlive is tcp-keepalive: the seconds of silence after which the
+	// server probes a TCP client (then every third of it, three times) to
+	// detect dead peers. Zero at New takes Redis's default 300; negative
+	// turns probing off, as CONFIG SET tcp-keepalive 0 does. It applies to
+	// connections accepted afterwards.
+	TCPKeepAlive int
 	// Hz is how many times a second the active expire cycle runs (default 10).
 	Hz int
 	// Now is the clock; tests inject one to move time without sleeping.
@@ -119,6 +138,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxClients <= 0 {
 		c.MaxClients = 10000
+	}
+	if c.ClientQueryBufferLimit <= 0 {
+		c.ClientQueryBufferLimit = 1 << 30
+	}
+	switch {
+	case c.TCPKeepAlive == 0:
+		c.TCPKeepAlive = 300
+	case c.TCPKeepAlive < 0:
+		c.TCPKeepAlive = 0
 	}
 	if c.Hz <= 0 {
 		c.Hz = 10
@@ -243,6 +271,12 @@ func (e *Engine) Close() {
 
 // Config returns a copy of the current settings.
 func (e *Engine) Config() Config { return *e.cfg.Load() }
+
+// Settings returns the current settings without copying them: a snapshot
+// the caller must not modify. CONFIG SET replaces the snapshot rather than
+// changing it, so a server can tell whether settings changed by comparing
+// the pointer with one it kept (one atomic load per command).
+func (e *Engine) Settings() *Config { return e.cfg.Load() }
 
 // log is the engine's logger.
 func (e *Engine) log() *slog.Logger { return e.conf().Logger }

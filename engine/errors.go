@@ -1,5 +1,7 @@
 package engine
 
+import "bytes"
+
 // Error replies, byte for byte as Redis 7 words them. Each is declared once and
 // written with w.Error; helpers that build a message from arguments live below.
 const (
@@ -43,7 +45,9 @@ func errWrongArgs(name string) string {
 // errUnknownCommand is Redis's reply to a command name that is not in the table;
 // it quotes up to the first 128 bytes of the name and lists the arguments.
 func errUnknownCommand(argv [][]byte) string {
-	name := argv[0]
+	// Redis formats the name and each argument with %.*s, which also stops
+	// at a NUL byte.
+	name := cbytes(argv[0])
 	if len(name) > 128 {
 		name = name[:128]
 	}
@@ -52,6 +56,7 @@ func errUnknownCommand(argv [][]byte) string {
 		if len(args) >= 128 {
 			break
 		}
+		a = cbytes(a)
 		if len(a) > 128-len(args) {
 			a = a[:128-len(args)]
 		}
@@ -62,6 +67,7 @@ func errUnknownCommand(argv [][]byte) string {
 
 // errUnknownSubcommand is Redis's reply to "CLIENT NOSUCH" and the like.
 func errUnknownSubcommand(sub []byte, parent string) string {
+	sub = cbytes(sub)
 	if len(sub) > 128 {
 		sub = sub[:128]
 	}
@@ -69,6 +75,14 @@ func errUnknownSubcommand(sub []byte, parent string) string {
 }
 
 // sanitize replaces the characters Redis refuses to echo inside an error.
+// cbytes is b up to its first NUL byte: what C's %s prints of it.
+func cbytes(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 func sanitize(b []byte) string {
 	out := []byte(nil)
 	for i, c := range b {

@@ -1,5 +1,7 @@
 package engine
 
+import "bytes"
+
 // globMatch reports whether s matches the glob pattern p with Redis's rules
 // (KEYS, SCAN MATCH, CONFIG GET, PUBSUB): '*' any run, '?' one byte, '[...]'
 // a class with ranges and a leading '^' for negation, '\' escaping the next
@@ -9,6 +11,9 @@ func globMatch(p []byte, s string, nocase bool) bool {
 	// an empty string matches only the empty pattern (not even "*").
 	if len(s) == 0 {
 		return len(p) == 0
+	}
+	if bytes.Count(p, []byte{'*'}) > maxGlobNesting && starGroups(p) > maxGlobNesting {
+		return false
 	}
 	// Iterative matching with one backtrack point for the last '*': linear
 	// for patterns without classes, and never exponential.
@@ -84,14 +89,16 @@ func matchClass(p []byte, c byte, nocase bool) (int, bool) {
 				match = true
 			}
 		case i+2 < len(p) && p[i+1] == '-':
-			lo, hi := p[i], p[i+2]
+			lo, hi, lc := p[i], p[i+2], c
 			if lo > hi {
 				lo, hi = hi, lo
 			}
 			if nocase {
-				lo, hi, c = lower(lo), lower(hi), lower(c)
+				// Lowered for this range only: an escaped byte later in
+				// the class still compares with c as it is.
+				lo, hi, lc = lower(lo), lower(hi), lower(c)
 			}
-			if lo <= c && c <= hi {
+			if lo <= lc && lc <= hi {
 				match = true
 			}
 			i += 2
@@ -117,4 +124,37 @@ func lower(c byte) byte {
 
 func foldEq(a, b byte, nocase bool) bool {
 	return a == b || (nocase && lower(a) == lower(b))
+}
+
+// maxGlobNesting is Redis's protection against abusive patterns: its
+// recursive matcher gives up, answering no match, below this many levels of
+// '*'. Each '*' group followed by more pattern is one level, and a match has
+// to pass every one of them, so a pattern with more such groups matches
+// nothing.
+const maxGlobNesting = 1000
+
+// starGroups counts the runs of '*' in p that are followed by more pattern,
+// tokenizing p as globMatch does (escapes and classes hide their '*').
+func starGroups(p []byte) int {
+	n := 0
+	for i := 0; i < len(p); {
+		switch p[i] {
+		case '*':
+			for i < len(p) && p[i] == '*' {
+				i++
+			}
+			if i < len(p) {
+				n++
+			}
+			continue
+		case '[':
+			l, _ := matchClass(p[i:], 0, false)
+			i += l
+			continue
+		case '\\':
+			i++
+		}
+		i++
+	}
+	return n
 }

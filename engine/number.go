@@ -207,8 +207,14 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 		}
 		return nil, false
 	}
+	if f.IsInf() {
+		// An exponent past big.Float's own range (1e1000000000): overflow.
+		return nil, false
+	}
 	if f.Sign() == 0 {
-		return f, true
+		// Zero written as zero, or an underflow past big.Float's range
+		// (1e-1000000000), which strtold reports as ERANGE.
+		return f, num.zero
 	}
 	mant := new(big.Float)
 	exp := f.MantExp(mant)

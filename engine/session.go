@@ -135,6 +135,10 @@ func (s *Session) SetDB(i int) { s.db.Store(int32(i)) }
 // the server closes the connection after flushing the pending replies.
 func (s *Session) Closing() bool { return s.closing || s.killed.Load() }
 
+// Info is the session's CLIENT LIST line, for the server's log lines about
+// a client (Redis prints the same in its warnings).
+func (s *Session) Info() string { return s.e.clientLine(s, nil) }
+
 // IdleSince is the engine time in unix milliseconds of the session's last command.
 func (s *Session) IdleSince() int64 { return s.last.Load() }
 

@@ -151,6 +151,37 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 	return &Reader{rd: r, lim: lim.withDefaults(), bulk: -1}
 }
 
+// SetLimits replaces the limits, as CONFIG SET does for connected clients in
+// Redis: a new MaxBulkLen or MaxMultibulkLen applies from the next header
+// parsed, a new MaxQueryBuffer from the next read.
+func (r *Reader) SetLimits(lim Limits) { r.lim = lim.withDefaults() }
+
+// Limits returns the limits in force.
+func (r *Reader) Limits() Limits { return r.lim }
+
+// BufferSize is the capacity of the read buffer: 16 KB, more after big
+// requests, 0 after Release.
+func (r *Reader) BufferSize() int { return cap(r.buf) }
+
+// Release gives the read buffer back while nothing is pending (Buffered is
+// 0 and no command is half read), as Redis frees an idle client's query
+// buffer; the next read takes a 16 KB buffer from a pool shared by all
+// Readers and Writers (a larger one is dropped, not pooled). It invalidates
+// the last command's arguments. A connection that waits long for its next
+// request holds no buffer that way.
+func (r *Reader) Release() {
+	if r.pos != r.w || r.inMulti || r.buf == nil {
+		return
+	}
+	if cap(r.buf) == readChunk {
+		putBuffer(r.buf)
+	}
+	r.buf = nil
+	r.pos, r.start, r.w, r.peak = 0, 0, 0, 0
+	r.scanned, r.nul = 0, false
+	clear(r.argv[:cap(r.argv)])
+}
+
 // Reset discards all buffered data and state, including a sticky error, and
 // makes the Reader read from r. The buffers are kept for reuse.
 func (r *Reader) Reset(rd io.Reader) {
@@ -162,6 +193,10 @@ func (r *Reader) Reset(rd io.Reader) {
 // arguments or a bulk longer than 16384 bytes is a protocol error. The server
 // turns it off once AUTH succeeds; it takes effect from the next header parsed.
 func (r *Reader) SetUnauthenticated(on bool) { r.unauth = on }
+
+// Pending returns the bytes received and not yet consumed: what Redis calls
+// the query buffer, for logging (it aliases the Reader's buffer).
+func (r *Reader) Pending() []byte { return r.buf[r.pos:r.w] }
 
 // Buffered returns how many bytes following the last returned command are
 // already buffered. They may hold several commands, or only part of one: use
@@ -452,14 +487,20 @@ func (r *Reader) grow() {
 			size = want
 		}
 	}
-	// A read never needs to exceed the query buffer limit by more than a byte.
-	if limit := int64(r.pos-r.start) + r.lim.MaxQueryBuffer + 1; int64(size) > limit {
-		size = int(limit)
+	// A read never needs to exceed the query buffer limit by more than a
+	// byte (the limit may be up to MaxInt64: no overflow).
+	if limit := int64(r.pos-r.start) + 1; r.lim.MaxQueryBuffer < math.MaxInt64-limit && int64(size) > limit+r.lim.MaxQueryBuffer {
+		size = int(limit + r.lim.MaxQueryBuffer)
 	}
 	if size < r.w+minReadSpace {
 		size = r.w + minReadSpace
 	}
-	nb := make([]byte, size)
+	var nb []byte
+	if size == readChunk {
+		nb = getBuffer()[:readChunk]
+	} else {
+		nb = make([]byte, size)
+	}
 	copy(nb, r.buf[r.start:r.w])
 	d := r.start
 	for i := range r.spans {

@@ -146,6 +146,10 @@ const (
 	// status or error line grew beyond maxKeptBuffer is dropped after a flush.
 	writerInitial = 16 * 1024
 	maxKeptBuffer = 1 << 20
+	// maxHeldBuffer is maxKeptBuffer in hold mode, where big bulks go
+	// through the buffer: a client fetching megabyte values keeps one
+	// buffer for them rather than allocating one per reply.
+	maxHeldBuffer = 8 << 20
 )
 
 // Writer encodes replies in RESP2 or RESP3 into a buffer that it hands to an
@@ -161,6 +165,11 @@ type Writer struct {
 	proto   int
 	err     error
 	flushes int64 // for Mark and Rollback
+
+	// at is the buffered length past which over runs: flushThreshold, or
+	// in hold mode the next limit to check.
+	at   int
+	hold func(buffered int) (next int, err error)
 }
 
 // Mark returns the position of the next byte to be written: the flushes so
@@ -179,7 +188,48 @@ func (w *Writer) Rollback(mark int64) bool {
 // NewWriter returns a Writer to w speaking protocol proto (2 or 3; anything
 // but 3 is treated as 2).
 func NewWriter(w io.Writer, proto int) *Writer {
-	return &Writer{w: w, buf: make([]byte, 0, writerInitial), proto: proto}
+	return &Writer{w: w, buf: make([]byte, 0, writerInitial), proto: proto, at: flushThreshold}
+}
+
+// Hold makes the Writer keep all output in memory until Flush: no hand-off
+// at 64 KB, and large bulks are copied rather than written through. A server
+// holds its replies so that a command never waits on a slow client while
+// it holds locks, and bounds the memory that takes with check: the Writer
+// calls check(buffered) whenever an append brings the buffer past at, and
+// then past the next threshold check returns. An error from check fails the
+// Writer: the buffer is dropped, later output is discarded and Flush returns
+// the error (Redis's client-output-buffer-limit). Calling Hold again sets a
+// new threshold; check nil returns to the default behaviour.
+func (w *Writer) Hold(at int, check func(buffered int) (next int, err error)) {
+	w.hold = check
+	if check == nil {
+		at = flushThreshold
+	}
+	w.at = at
+}
+
+// BufferSize is the capacity of the buffer: 16 KB, more after big replies
+// held, 0 after Release.
+func (w *Writer) BufferSize() int { return cap(w.buf) }
+
+// Release gives an empty buffer back to a pool shared by all Writers and
+// Readers (a buffer grown past 16 KB is dropped, not pooled), for a
+// connection about to wait a long time; Acquire takes one again. Output
+// written in between allocates a buffer of its own.
+func (w *Writer) Release() {
+	if len(w.buf) == 0 && w.buf != nil {
+		if cap(w.buf) == writerInitial {
+			putBuffer(w.buf)
+		}
+		w.buf = nil
+	}
+}
+
+// Acquire takes a buffer from the pool if Release left the Writer without one.
+func (w *Writer) Acquire() {
+	if w.buf == nil {
+		w.buf = getBuffer()
+	}
 }
 
 // SetProto switches the protocol for subsequent replies, as HELLO does.
@@ -213,8 +263,29 @@ func (w *Writer) flush() {
 		w.flushes++
 	}
 	w.buf = w.buf[:0]
-	if cap(w.buf) > maxKeptBuffer {
+	if cap(w.buf) > maxKeptBuffer && (w.hold == nil || cap(w.buf) > maxHeldBuffer) {
 		w.buf = make([]byte, 0, writerInitial)
+	}
+}
+
+// over runs when the buffer passes at: a flush, or in hold mode the check.
+func (w *Writer) over() {
+	if w.hold == nil {
+		w.flush()
+		return
+	}
+	if w.err == nil {
+		next, err := w.hold(len(w.buf))
+		if err == nil {
+			w.at = next
+			return
+		}
+		w.err = err
+	}
+	// A failed Writer discards its output.
+	w.buf = w.buf[:0]
+	if cap(w.buf) > maxKeptBuffer {
+		w.buf = nil
 	}
 }
 
@@ -228,10 +299,11 @@ func (w *Writer) write(b []byte) {
 	}
 }
 
-// check flushes when the buffer has outgrown the threshold.
+// check flushes (or in hold mode checks the limits) when the buffer has
+// outgrown the threshold.
 func (w *Writer) check() {
-	if len(w.buf) > flushThreshold {
-		w.flush()
+	if len(w.buf) > w.at {
+		w.over()
 	}
 }
 
@@ -257,7 +329,7 @@ func (w *Writer) Int(n int64) {
 // Bulk writes b as a bulk string. A large b is written straight to the
 // io.Writer after the pending bytes rather than copied into the buffer.
 func (w *Writer) Bulk(b []byte) {
-	if len(b) <= flushThreshold {
+	if len(b) <= flushThreshold || w.hold != nil {
 		w.buf = AppendBulk(w.buf, b)
 		w.check()
 		return
@@ -272,7 +344,7 @@ func (w *Writer) Bulk(b []byte) {
 
 // BulkString writes s as a bulk string, large ones straight through like Bulk.
 func (w *Writer) BulkString(s string) {
-	if len(s) <= flushThreshold {
+	if len(s) <= flushThreshold || w.hold != nil {
 		w.buf = AppendBulkString(w.buf, s)
 		w.check()
 		return

@@ -2,15 +2,16 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cachee/cachee/engine"
@@ -31,13 +32,23 @@ type Config struct {
 	// ProtectedMode refuses non-loopback clients while no password is set,
 	// as Redis's protected-mode yes does.
 	ProtectedMode bool
+	// TLS, when set, makes the server also listen for TLS connections on
+	// TLSPort at every Bind address (0 picks a free port), served like the
+	// others once the handshake is done. TLSFiles builds it from Redis's
+	// tls-* settings.
+	TLS     *tls.Config
+	TLSPort int
 	// Limits are the protocol limits applied to every connection, except
-	// MaxBulkLen: connections take the engine's ProtoMaxBulkLen (the
-	// proto-max-bulk-len CONFIG SET changes) when they connect.
+	// MaxBulkLen and MaxQueryBuffer: connections follow the engine's
+	// ProtoMaxBulkLen and ClientQueryBufferLimit, which CONFIG SET changes
+	// for connected clients too.
 	Limits protocol.Limits
 	// Logger receives connection errors and lifecycle messages.
 	Logger *slog.Logger
 }
+
+// testConnHook, when set (by tests), sees every accepted connection first.
+var testConnHook func(net.Conn)
 
 // Server serves one engine over RESP on TCP and Unix sockets: one goroutine
 // per connection, which parses every command already buffered, executes them
@@ -47,6 +58,7 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 	lns  []net.Listener
+	tls  []net.Listener // the TLS listeners, also in lns
 	mu   sync.Mutex
 	conn map[net.Conn]struct{}
 	wg   sync.WaitGroup
@@ -56,6 +68,9 @@ type Server struct {
 	admitMu sync.Mutex
 	// unhook removes the server's SHUTDOWN hook from the engine.
 	unhook func()
+	// abandoned is set when Shutdown runs out of patience: connections stop
+	// executing the commands they have read.
+	abandoned atomic.Bool
 }
 
 // New prepares a server for e; Listen opens its sockets.
@@ -79,14 +94,31 @@ func New(e *engine.Engine, cfg Config) *Server {
 
 // Listen opens every configured listener.
 func (s *Server) Listen() error {
-	if s.cfg.Port >= 0 {
+	// Accepted connections get tcp-keepalive's settings, not Go's default.
+	lc := net.ListenConfig{KeepAlive: -1}
+	listen := func(port int, tc *tls.Config) error {
 		for _, b := range s.cfg.Bind {
-			ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(s.cfg.Port)))
+			ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(b, strconv.Itoa(port)))
 			if err != nil {
 				s.closeListeners()
 				return err
 			}
+			if tc != nil {
+				ln = tls.NewListener(ln, tc)
+				s.tls = append(s.tls, ln)
+			}
 			s.lns = append(s.lns, ln)
+		}
+		return nil
+	}
+	if s.cfg.Port >= 0 {
+		if err := listen(s.cfg.Port, nil); err != nil {
+			return err
+		}
+	}
+	if s.cfg.TLS != nil {
+		if err := listen(s.cfg.TLSPort, s.cfg.TLS); err != nil {
+			return err
 		}
 	}
 	if p := s.cfg.UnixSocket; p != "" {
@@ -114,10 +146,24 @@ func (s *Server) Addrs() []net.Addr {
 	return out
 }
 
+// TLSAddrs are the addresses of the TLS listeners.
+func (s *Server) TLSAddrs() []net.Addr {
+	out := make([]net.Addr, len(s.tls))
+	for i, ln := range s.tls {
+		out[i] = ln.Addr()
+	}
+	return out
+}
+
 // Serve accepts connections until Shutdown, then waits for every connection
 // to finish.
 func (s *Server) Serve() error {
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.watchTimeout()
+	}()
 	for _, ln := range s.lns {
 		wg.Add(1)
 		go func(ln net.Listener) {
@@ -224,210 +270,27 @@ func isLoopback(a net.Addr) bool {
 	return !ok || ta.IP.IsLoopback()
 }
 
-func (s *Server) serve(c net.Conn) {
-	defer func() {
-		// The engine contains a command's panic itself; this is for the
-		// connection's own code: one client's failure ends only its
-		// connection.
-		if r := recover(); r != nil {
-			s.log.Error("connection panicked", "addr", c.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
-		}
-		s.mu.Lock()
-		delete(s.conn, c)
-		s.mu.Unlock()
-		_ = c.Close()
-		s.wg.Done()
-	}()
-	sess := s.admit(c)
-	if sess == nil {
-		return
-	}
-	defer sess.Close()
-	// proto-max-bulk-len is the engine's setting, which CONFIG SET changes:
-	// a new connection takes its current value.
-	lim := s.cfg.Limits
-	lim.MaxBulkLen = s.e.Config().ProtoMaxBulkLen
-	cr := &connReader{s: s, c: c, sess: sess, last: time.Now()}
-	r := protocol.NewReader(cr, lim)
-	w := protocol.NewWriter(c, 2)
-	var msgs []engine.Message
-	// drain writes the pub/sub messages waiting for this client after the
-	// replies already buffered.
-	drain := func() {
-		msgs = sess.TakeMessages(msgs)
-		for i := range msgs {
-			engine.WriteMessage(w, &msgs[i])
-		}
-		clear(msgs)
-	}
-	cr.wake = func() error { drain(); return w.Flush() }
-	sess.EnablePush(cr.interrupt, true)
-	sess.SetBlockHook(cr.watchWhileBlocked)
+// watchTimeout wakes every waiting connection when CONFIG SET changes the
+// idle timeout, so that each sets its deadline for the new value (Redis's
+// cron applies a new timeout to connected clients within a second).
+func (s *Server) watchTimeout() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	timeout := s.e.Settings().Timeout
 	for {
-		if r.Buffered() == 0 && s.shuttingDown() {
-			_ = w.Flush()
+		select {
+		case <-s.done:
 			return
+		case <-t.C:
 		}
-		// Redis applies smaller request limits until the client authenticates.
-		r.SetUnauthenticated(!sess.Authenticated())
-		argv, err := r.ReadCommand()
-		if err != nil {
-			var pe *protocol.ProtocolError
-			if errors.As(err, &pe) {
-				w.Error(pe.Error())
+		if n := s.e.Settings().Timeout; n != timeout {
+			timeout = n
+			s.mu.Lock()
+			for c := range s.conn {
+				_ = c.SetReadDeadline(time.Now())
 			}
-			_ = w.Flush()
-			return
+			s.mu.Unlock()
 		}
-		if sess.Closing() {
-			// Killed (CLIENT KILL) while commands were still buffered: as
-			// in Redis, none of them runs.
-			return
-		}
-		s.e.Exec(sess, argv, w)
-		if sess.PendingMessages() {
-			drain()
-		}
-		if sess.Closing() {
-			_ = w.Flush()
-			return
-		}
-		if r.Buffered() == 0 {
-			if err := w.Flush(); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// connReader reads a client's requests and enforces the idle timeout (engine
-// Timeout) with read deadlines. The timeout is read afresh whenever a
-// deadline fires, so CONFIG SET timeout applies to clients already waiting,
-// as Redis's cron check does: a deadline that fires before the client has
-// really been idle for the current timeout is moved, not obeyed. Shutdown
-// wakes every connection by setting its deadline to now; that one is obeyed.
-//
-// Pub/sub messages arriving while the connection waits for a request wake it
-// the same way (interrupt sets the deadline to now): Read then writes them out
-// (wake) and goes back to reading. Subscribed clients are never idle, as in
-// Redis.
-type connReader struct {
-	s        *Server
-	c        net.Conn
-	sess     *engine.Session
-	wake     func() error // writes pending pub/sub messages
-	last     time.Time    // when data last arrived: idleness is measured from it
-	deadline time.Time    // the read deadline set, zero for none
-	fired    bool         // the deadline set has passed
-	// stash holds bytes read while a command was blocked (watchWhileBlocked),
-	// returned before anything else.
-	stash []byte
-}
-
-// interrupt wakes the connection's goroutine out of a read: messages are
-// waiting for it. It runs in the publisher's goroutine.
-func (r *connReader) interrupt() { _ = r.c.SetReadDeadline(time.Now()) }
-
-func (r *connReader) Read(p []byte) (int, error) {
-	if len(r.stash) > 0 {
-		n := copy(p, r.stash)
-		r.stash = r.stash[n:]
-		return n, nil
-	}
-	for {
-		if r.s.shuttingDown() {
-			return 0, net.ErrClosed
-		}
-		want := time.Time{}
-		if t := r.s.e.Config().Timeout; t > 0 && !r.sess.Subscribed() {
-			want = r.last.Add(time.Duration(t) * time.Second)
-		}
-		if r.fired || !want.Equal(r.deadline) {
-			_ = r.c.SetReadDeadline(want)
-			r.deadline, r.fired = want, false
-			// Shutdown closes done before it sets the deadlines: if it has
-			// started, ours may have replaced its wake-up.
-			if r.s.shuttingDown() {
-				return 0, net.ErrClosed
-			}
-		}
-		// A message that arrived before our deadline was set interrupted
-		// nothing: look for it now (one arriving later interrupts the read).
-		if r.sess.PendingMessages() {
-			if err := r.wake(); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		n, err := r.c.Read(p)
-		if n > 0 {
-			r.last = time.Now()
-			return n, err
-		}
-		var ne net.Error
-		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
-			return n, err
-		}
-		// A deadline fired: Shutdown's, a real idle timeout, a message's
-		// interrupt, or one made stale by a timeout change. The loop tells
-		// them apart.
-		r.fired = true
-		if t := r.s.e.Config().Timeout; t > 0 && !r.sess.Subscribed() && !time.Now().Before(r.last.Add(time.Duration(t)*time.Second)) {
-			return 0, err
-		}
-	}
-}
-
-// watchWhileBlocked is the session's block hook: while a command blocks
-// (BLPOP...), a goroutine keeps reading the connection so that a client that
-// disconnects ends the wait (gone is closed), as Redis notices a closed
-// socket of a blocked client. Bytes the client pipelines meanwhile are
-// stashed for the reader. Pub/sub messages (a RESP3 client may block while
-// subscribed) are written out as they arrive, as Redis does: the
-// connection's goroutine is parked until stop, so the writer is free. A
-// shutdown ends the wait too. stop ends the goroutine before the
-// connection's goroutine writes or reads again.
-func (r *connReader) watchWhileBlocked() (gone <-chan struct{}, stop func()) {
-	g, done := make(chan struct{}), make(chan struct{})
-	var mu sync.Mutex
-	stopping := false
-	go func() {
-		defer close(done)
-		buf := make([]byte, 4096)
-		for {
-			n, err := r.c.Read(buf)
-			r.stash = append(r.stash, buf[:n]...)
-			if err == nil {
-				continue
-			}
-			var ne net.Error
-			mu.Lock()
-			if stopping {
-				mu.Unlock()
-				return
-			}
-			if errors.As(err, &ne) && ne.Timeout() && !r.s.shuttingDown() {
-				// A message's interrupt or an idle deadline: blocked
-				// clients are not idle.
-				_ = r.c.SetReadDeadline(time.Time{})
-				mu.Unlock()
-				if !r.sess.PendingMessages() || r.wake() == nil {
-					continue
-				}
-			} else {
-				mu.Unlock()
-			}
-			close(g)
-			return
-		}
-	}()
-	return g, func() {
-		mu.Lock()
-		stopping = true
-		_ = r.c.SetReadDeadline(time.Now())
-		mu.Unlock()
-		<-done
-		r.fired = true // Read sets its own deadline again
 	}
 }
 
@@ -463,6 +326,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		// Out of patience (a client that does not read its replies): close
 		// what is left so that Serve returns.
+		s.abandoned.Store(true)
 		s.mu.Lock()
 		for c := range s.conn {
 			_ = c.Close()

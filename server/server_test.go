@@ -23,7 +23,7 @@ import (
 
 // startServer runs a cachee server with the given configurations and returns
 // it with its first address.
-func startServer(t *testing.T, ec engine.Config, sc server.Config) (*server.Server, *engine.Engine, string) {
+func startServer(t testing.TB, ec engine.Config, sc server.Config) (*server.Server, *engine.Engine, string) {
 	t.Helper()
 	e := engine.New(ec)
 	t.Cleanup(e.Close)
@@ -47,7 +47,7 @@ func startServer(t *testing.T, ec engine.Config, sc server.Config) (*server.Serv
 	return srv, e, srv.Addrs()[0].String()
 }
 
-func dial(t *testing.T, network, addr string) net.Conn {
+func dial(t testing.TB, network, addr string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout(network, addr, 5*time.Second)
 	if err != nil {

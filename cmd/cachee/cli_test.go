@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -240,4 +241,38 @@ func TestConfigurationDocumentsEveryServeFlag(t *testing.T) {
 			t.Errorf("serve --%s is not in docs/configuration.md", f.Name)
 		}
 	})
+}
+
+// Engine settings are flags and directives of their CONFIG SET names: given
+// either way they are in effect when the server starts, and a bad value is
+// refused with CONFIG SET's reason.
+func TestServeAppliesEngineSettings(t *testing.T) {
+	port := strconv.Itoa(redistest.FreePort(t))
+	conf := filepath.Join(t.TempDir(), "cachee.conf")
+	if err := os.WriteFile(conf, []byte("notify-keyspace-events KEA\nhash-max-ziplist-entries 7\nmaxmemory 64mb\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, lines := startServe(t, "--port", port, "--config", conf, "--maxmemory-policy", "allkeys-lru", "--maxmemory", "2mb")
+	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
+	defer rdb.Close()
+	got, err := rdb.ConfigGet(context.Background(), "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"notify-keyspace-events":    "AKE",
+		"hash-max-listpack-entries": "7",
+		"maxmemory":                 "2097152", // the flag wins over the file
+		"maxmemory-policy":          "allkeys-lru",
+	} {
+		if got[name] != want {
+			t.Errorf("CONFIG GET %s = %q, want %q", name, got[name], want)
+		}
+	}
+	_, lines = startServe(t, "--port", strconv.Itoa(redistest.FreePort(t)), "--maxmemory-policy", "sometimes")
+	if l := nextLine(t, lines); !strings.Contains(l, "maxmemory-policy") || !strings.Contains(l, "must be one of the following") {
+		t.Errorf("a bad setting: %q", l)
+	}
 }

@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -63,6 +64,16 @@ type serveOptions struct {
 	logFormat      string
 	protoMaxBulk   string
 	queryBufLimit  string
+	tcpKeepAlive   int
+	outputLimits   []string // client-output-buffer-limit, one class or more per entry
+	tlsPort        int
+	tlsCertFile    string
+	tlsKeyFile     string
+	tlsCACertFile  string
+	tlsAuthClients string
+	// settings holds the engine settings that have no field above, by
+	// name: each is a flag and a directive, applied with CONFIG SET.
+	settings map[string]*string
 }
 
 func serveCmd() *cobra.Command {
@@ -100,8 +111,28 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.logFormat, "log-format", "text", "text (key=value) or json lines, on stderr")
 	f.StringVar(&o.protoMaxBulk, "proto-max-bulk-len", "512mb", "largest accepted string argument")
 	f.StringVar(&o.queryBufLimit, "client-query-buffer-limit", "1gb", "largest pending query per client")
+	f.IntVar(&o.tcpKeepAlive, "tcp-keepalive", 300, "seconds of silence before TCP keepalive probes (0 = off)")
+	f.StringArrayVar(&o.outputLimits, "client-output-buffer-limit", nil,
+		`"<class> <hard> <soft> <soft-seconds>" for class normal, replica or pubsub (repeatable)`)
+	f.IntVar(&o.tlsPort, "tls-port", 0, "also accept TLS connections on this port (0 = none)")
+	f.StringVar(&o.tlsCertFile, "tls-cert-file", "", "server certificate (PEM) for the TLS port")
+	f.StringVar(&o.tlsKeyFile, "tls-key-file", "", "private key (PEM) of the server certificate")
+	f.StringVar(&o.tlsCACertFile, "tls-ca-cert-file", "", "CA bundle (PEM) client certificates are verified against")
+	f.StringVar(&o.tlsAuthClients, "tls-auth-clients", "yes", "client certificates on the TLS port: yes (required), optional or no")
 	f.StringVar(&configFile, "config", "", "redis.conf-style file (flags given on the command line win)")
-	groupFlags(cmd, serveGroups)
+	// Every other engine setting CONFIG SET knows is a flag (and so a
+	// directive) too.
+	o.settings = map[string]*string{}
+	engineGroup := flagGroup{"Engine settings (as CONFIG SET)", nil}
+	for _, st := range engine.SettableSettings() {
+		for _, name := range []string{st.Name, st.Alias} {
+			if name != "" && f.Lookup(name) == nil {
+				o.settings[name] = f.String(name, st.Default, "as CONFIG SET "+name+" (see docs/configuration.md)")
+				engineGroup.flags = append(engineGroup.flags, name)
+			}
+		}
+	}
+	groupFlags(cmd, append(serveGroups[:len(serveGroups):len(serveGroups)], engineGroup))
 	return cmd
 }
 
@@ -115,9 +146,10 @@ finish the commands already read, flush their replies and exit.`
 
 // serveGroups sorts serve's flags for --help.
 var serveGroups = []flagGroup{
-	{"Network", []string{"port", "bind", "unixsocket", "unixsocketperm", "protected-mode"}},
+	{"Network", []string{"port", "bind", "unixsocket", "unixsocketperm", "protected-mode", "tcp-keepalive"}},
+	{"TLS", []string{"tls-port", "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients"}},
 	{"Security", []string{"requirepass"}},
-	{"Clients and limits", []string{"maxclients", "timeout", "proto-max-bulk-len", "client-query-buffer-limit"}},
+	{"Clients and limits", []string{"maxclients", "timeout", "proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit"}},
 	{"Data", []string{"databases"}},
 	{"Logging", []string{"loglevel", "log-format"}},
 	{"Configuration", []string{"config"}},
@@ -178,15 +210,36 @@ func serve(o serveOptions) error {
 	if port == 0 {
 		port = -1 // Redis: port 0 means no TCP listener
 	}
+	var tlsCfg *tls.Config
+	if o.tlsPort > 0 {
+		files := server.TLSFiles{CertFile: o.tlsCertFile, KeyFile: o.tlsKeyFile, CACertFile: o.tlsCACertFile, AuthClients: o.tlsAuthClients}
+		if tlsCfg, err = files.Config(); err != nil {
+			return fmt.Errorf("Failed to configure TLS: %w", err)
+		}
+	}
+	// Like redis-server, make room in the open-file limit for maxclients,
+	// or serve fewer clients.
+	if n := server.FileLimitClients(o.maxClients); n < o.maxClients {
+		log.Warn(fmt.Sprintf("maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", n))
+		o.maxClients = n
+	}
+	keepAlive := o.tcpKeepAlive
+	if keepAlive == 0 {
+		keepAlive = -1 // engine.Config: zero is the default, negative off
+	}
 	e := engine.New(engine.Config{
-		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients,
-		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, Port: o.port, Bind: o.bind, Logger: log,
+		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients, ClientLimit: server.FileLimitClients,
+		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, ClientQueryBufferLimit: lim.MaxQueryBuffer,
+		TCPKeepAlive: keepAlive, Port: o.port, Bind: o.bind, Logger: log,
 	})
 	defer e.Close()
 	lua.Attach(e, lua.Options{})
+	if err := o.applySettings(e); err != nil {
+		return err
+	}
 	srv := server.New(e, server.Config{
 		Port: port, Bind: bind, UnixSocket: o.unixSocket, UnixSocketPerm: os.FileMode(perm),
-		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log,
+		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log, TLS: tlsCfg, TLSPort: o.tlsPort,
 	})
 	if err := srv.Listen(); err != nil {
 		log.Error("cannot listen", "err", err)
@@ -210,6 +263,40 @@ func serve(o serveOptions) error {
 	err = srv.Serve()
 	log.Info("cachee is now ready to exit, bye bye")
 	return err
+}
+
+// applySettings applies, with CONFIG SET's syntax and checks, the settings
+// given as flags or directives that have no dedicated field: each
+// client-output-buffer-limit, and every engine setting changed from its
+// default.
+func (o *serveOptions) applySettings(e *engine.Engine) error {
+	admin := e.NewSession(engine.ConnInfo{}, false)
+	defer admin.Close()
+	set := func(name, value string) error {
+		w := engine.NewCapture(2)
+		e.Exec(admin, [][]byte{[]byte("CONFIG"), []byte("SET"), []byte(name), []byte(value)}, w)
+		if r := w.Replies(); len(r) == 1 && r[0].Kind == engine.KindError {
+			return fmt.Errorf("%s %q: %s", name, value, strings.TrimPrefix(r[0].Str, "ERR "))
+		}
+		return nil
+	}
+	for _, v := range o.outputLimits {
+		if err := set("client-output-buffer-limit", v); err != nil {
+			return err
+		}
+	}
+	defaults := map[string]string{}
+	for _, st := range engine.SettableSettings() {
+		defaults[st.Name], defaults[st.Alias] = st.Default, st.Default
+	}
+	for name, v := range o.settings {
+		if *v != defaults[name] {
+			if err := set(name, *v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // parseSize reads "512mb", "1gb", "1048576" as redis.conf does.

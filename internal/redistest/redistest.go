@@ -19,13 +19,7 @@ import (
 // returns its "127.0.0.1:port" address once it accepts connections.
 func Start(t testing.TB, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CACHEE_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server not found and CACHEE_REQUIRE_REDIS is set")
-		}
-		t.Skip("redis-server not installed: differential test skipped (apt-get install redis-server)")
-	}
+	bin := Tool(t, "redis-server")
 	port := FreePort(t)
 	argv := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--logfile", "", "--dir", t.TempDir()}, args...)
@@ -45,6 +39,21 @@ func Start(t testing.TB, args ...string) string {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Tool returns the path of a Redis program (redis-server, redis-cli). When
+// it is not on PATH the test is skipped, or fails if CACHEE_REQUIRE_REDIS
+// is set.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CACHEE_REQUIRE_REDIS") != "" {
+			t.Fatal(name + " not found and CACHEE_REQUIRE_REDIS is set")
+		}
+		t.Skip(name + " not installed: differential test skipped (apt-get install redis-server)")
+	}
+	return bin
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
