@@ -48,7 +48,7 @@ func (d *dict) find(h uint64, key []byte) *entry {
 
 // insert adds e, which must not already be present.
 func (d *dict) insert(e *entry) {
-	if d.count >= len(d.buckets) {
+	if d.count >= 2*len(d.buckets) {
 		d.resize(max(dictMinSize, len(d.buckets)*2))
 	}
 	i := e.hash >> d.shift
@@ -73,7 +73,7 @@ func (d *dict) remove(e *entry) {
 	}
 	if d.count == 0 {
 		d.buckets = nil
-	} else if len(d.buckets) > dictMinSize && d.count < len(d.buckets)/8 {
+	} else if len(d.buckets) > dictMinSize && d.count < len(d.buckets)/4 {
 		d.resize(len(d.buckets) / 2)
 	}
 }
@@ -127,7 +127,7 @@ func (d *dict) ttlRemove(e *entry) {
 }
 
 // random returns a uniformly chosen bucket's random element, or nil when empty.
-// Expected O(1): the load factor is kept between 1/8 and 1.
+// Expected O(1): the load factor is kept between 1/4 and 2.
 func (d *dict) random() *entry {
 	if d.count == 0 {
 		return nil
