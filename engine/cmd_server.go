@@ -466,6 +466,18 @@ var configParams = []configParam{
 	{name: "bind", get: func(c *Config) string { return c.Bind }},
 	{name: "requirepass", get: func(c *Config) string { return c.RequirePass },
 		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
+	{name: "aclfile", get: func(c *Config) string { return c.ACLFile }},
+	intParam("acllog-max-len", numSigned, 0, math.MaxInt64,
+		func(c *Config) int64 { return int64(c.ACLLogMaxLen) }, func(c *Config, n int64) { c.ACLLogMaxLen = int(n) }),
+	{name: "acl-pubsub-default", get: func(c *Config) string { return c.ACLPubsubDefault },
+		set: func(c *Config, v string) string {
+			switch strings.ToLower(v) {
+			case "allchannels", "resetchannels":
+				c.ACLPubsubDefault = strings.ToLower(v)
+				return ""
+			}
+			return errPubsubDefault
+		}},
 	intParam("maxclients", numUnsigned, 1, math.MaxUint32,
 		func(c *Config) int64 { return int64(c.MaxClients) }, func(c *Config, n int64) { c.MaxClients = int(n) }),
 	intParam("timeout", numSigned, 0, math.MaxInt32,
@@ -654,6 +666,7 @@ func cmdConfigSet(c *Ctx) {
 	c.e.cfgMu.Lock()
 	defer c.e.cfgMu.Unlock()
 	next := c.e.Config()
+	pass := next.RequirePass
 	for i, p := range params {
 		if reason := p.set(&next, string(c.argv[3+2*i])); reason != "" {
 			c.w.Error(errConfigSet(p.name, reason))
@@ -661,6 +674,9 @@ func cmdConfigSet(c *Ctx) {
 		}
 	}
 	c.e.cfg.Store(&next)
+	if next.RequirePass != pass {
+		c.e.acl.setDefaultPassword(next.RequirePass)
+	}
 	c.e.performEvictions() // a lower maxmemory takes effect at once
 	c.w.Status("OK")
 }
