@@ -412,8 +412,7 @@ func (ps *pubsub) drop(s *Session) {
 // killRevokedSubscribers is ACLKillPubsubClientsIfNeeded: when a user's
 // new channel patterns are not a superset of the old ones, its sessions
 // subscribed to a channel or pattern the new ones do not allow are
-// disconnected. As in Redis 7.0 only the lists are compared, so going from
-// allchannels to a list disconnects nobody.
+// disconnected.
 func (c *Ctx) killRevokedSubscribers(u *aclUser, old, next *userDef) {
 	var upcoming []string
 	for _, s := range next.selectors {
@@ -424,6 +423,7 @@ func (c *Ctx) killRevokedSubscribers(u *aclUser, old, next *userDef) {
 	}
 	superset := true
 	for _, s := range old.selectors {
+		superset = superset && s.flags&selAllChannels == 0
 		for _, ch := range s.channels {
 			superset = superset && contains(upcoming, ch)
 		}

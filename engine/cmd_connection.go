@@ -336,7 +336,9 @@ func (e *Engine) clientLine(s, self *Session) string {
 	s.mu.Unlock()
 	cmd := "NULL"
 	if s == self {
-		cmd = self.ctxs[self.depth-1].cmd.Name
+		// The command the client sent: EXEC's or a script's inner
+		// commands do not count (Redis's lastcmd).
+		cmd = self.ctxs[0].cmd.Name
 	} else if lc := s.lastCmd.Load(); lc != nil {
 		cmd = lc.Name
 	}
