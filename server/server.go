@@ -28,8 +28,9 @@ type Config struct {
 	UnixSocket string
 	// UnixSocketPerm is the socket file's permission bits (default 0700).
 	UnixSocketPerm os.FileMode
-	// ProtectedMode refuses non-loopback clients while no password is set,
-	// as Redis's protected-mode yes does.
+	// ProtectedMode refuses non-loopback clients while the default user needs
+	// no password (nopass: no requirepass and no ACL password), as Redis's
+	// protected-mode yes does.
 	ProtectedMode bool
 	// Limits are the protocol limits applied to every connection, except
 	// MaxBulkLen: connections take the engine's ProtoMaxBulkLen (the
@@ -205,7 +206,7 @@ func (s *Server) register(c net.Conn) (refusal string, sess *engine.Session) {
 	switch {
 	case s.e.ClientCount() >= cfg.MaxClients:
 		return "-ERR max number of clients reached\r\n", nil
-	case s.cfg.ProtectedMode && cfg.RequirePass == "" && !isLoopback(c.RemoteAddr()):
+	case s.cfg.ProtectedMode && s.e.DefaultUserNoPass() && !isLoopback(c.RemoteAddr()):
 		return deniedMsg, nil
 	}
 	info := engine.ConnInfo{Addr: c.RemoteAddr().String(), LAddr: c.LocalAddr().String(), Kill: func() { _ = c.Close() }}

@@ -1,6 +1,6 @@
 // Command cachee serves a cachee engine to Redis clients and benchmarks it.
 //
-//	cachee serve [--port 6379] [--bind 127.0.0.1] [--requirepass ...] [--config redis.conf]
+//	cachee serve [--port 6379] [--bind 127.0.0.1] [--requirepass ...] [--aclfile users.acl] [--config redis.conf]
 //	cachee bench [-h host -p port | -s socket] [-t tests | --scenario name | -- CMD ARGS...]
 package main
 
@@ -44,6 +44,7 @@ type serveOptions struct {
 	unixSocket     string
 	unixSocketPerm string
 	requirePass    string
+	aclFile        string
 	databases      int
 	maxClients     int
 	timeout        int
@@ -75,6 +76,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.unixSocket, "unixsocket", "", "also listen on this Unix socket path")
 	f.StringVar(&o.unixSocketPerm, "unixsocketperm", "700", "octal permissions of the Unix socket")
 	f.StringVar(&o.requirePass, "requirepass", "", "password clients must AUTH with")
+	f.StringVar(&o.aclFile, "aclfile", "", "ACL users file (Redis format), loaded at start and by ACL LOAD, written by ACL SAVE")
 	f.IntVar(&o.databases, "databases", 16, "number of databases")
 	f.IntVar(&o.maxClients, "maxclients", 10000, "maximum number of connected clients")
 	f.IntVar(&o.timeout, "timeout", 0, "close clients idle for this many seconds (0 = never)")
@@ -146,8 +148,14 @@ func serve(o serveOptions) error {
 	e := engine.New(engine.Config{
 		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients,
 		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, Port: o.port, Bind: o.bind,
+		ACLFile: o.aclFile,
 	})
 	defer e.Close()
+	if o.aclFile != "" {
+		if err := e.LoadACLFile(); err != nil {
+			return fmt.Errorf("aborting startup because of ACL errors: %v", err)
+		}
+	}
 	lua.Attach(e, lua.Options{})
 	srv := server.New(e, server.Config{
 		Port: port, Bind: bind, UnixSocket: o.unixSocket, UnixSocketPerm: os.FileMode(perm),
