@@ -178,7 +178,9 @@ func (s *selector) setBit(id int, allow bool) {
 // changePerm is ACLChangeSelectorPerm: a command and all its subcommands.
 func (s *selector) changePerm(c *aclCmd, allow bool) {
 	s.setBit(c.id, allow)
-	delete(s.firstArgs, c.id)
+	if delete(s.firstArgs, c.id); len(s.firstArgs) == 0 {
+		s.firstArgs = nil
+	}
 	for _, sub := range c.subs {
 		s.setBit(sub.id, allow)
 	}
