@@ -51,9 +51,13 @@ type aclCmd struct {
 	name   string // full name: "get", "config|get"
 	cats   uint32 // bit i: aclCategories[i]
 	noAuth bool   // no_auth commands (AUTH, HELLO, QUIT...) are never denied by command rules
-	spec   *cmdspec.Spec
-	parent *aclCmd
-	subs   []*aclCmd // by name
+	// chans says how the command uses channels (chanSubscribe...), 0 for
+	// none; allChans that every argument from argv[1] is one.
+	chans    uint8
+	allChans bool
+	spec     *cmdspec.Spec
+	parent   *aclCmd
+	subs     []*aclCmd // by name
 }
 
 // aclCommandTable is every Redis command with its ACL id: the top-level
@@ -79,6 +83,7 @@ var aclTable = sync.OnceValue(func() *aclCommandTable {
 	var add func(s *cmdspec.Spec, parent *aclCmd) *aclCmd
 	add = func(s *cmdspec.Spec, parent *aclCmd) *aclCmd {
 		c := &aclCmd{id: len(t.all), name: s.Name, noAuth: s.Has(cmdspec.NoAuth), spec: s, parent: parent}
+		c.chans, c.allChans = channelArgs(s.Name)
 		for _, cat := range s.ACLCategories {
 			c.cats |= aclCategory(strings.TrimPrefix(cat, "@"))
 		}

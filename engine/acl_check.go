@@ -32,8 +32,8 @@ const (
 // channelArgs says which arguments of a command are channels and how they
 // are used: all from argv[1] for the subscribe commands, argv[1] alone for
 // the publish commands. The unsubscribe commands are never checked.
-func channelArgs(c *aclCmd) (flags uint8, all bool) {
-	switch c.name {
+func channelArgs(name string) (flags uint8, all bool) {
+	switch name {
 	case "subscribe", "ssubscribe":
 		return chanSubscribe, true
 	case "psubscribe":
@@ -44,7 +44,8 @@ func channelArgs(c *aclCmd) (flags uint8, all bool) {
 	return 0, false
 }
 
-// aclKeys caches a command's keys across selectors.
+// aclKeys caches a command's keys across selectors. A session keeps one
+// so that checks reuse its buffers.
 type aclKeys struct {
 	done  bool
 	pos   []int
@@ -53,12 +54,16 @@ type aclKeys struct {
 
 // check is ACLCheckAllUserCommandPerm: the command is allowed when one
 // selector allows it; otherwise the reason is the greatest refusal (the last
-// argument for equal ones), with the argv index of the key or channel.
-func (d *userDef) check(c *aclCmd, argv [][]byte) (aclResult, int) {
+// argument for equal ones), with the argv index of the key or channel. keys
+// holds the buffers for the command's keys (nil: new ones).
+func (d *userDef) check(c *aclCmd, argv [][]byte, keys *aclKeys) (aclResult, int) {
 	res, idx := aclDeniedCmd, 0
-	var keys aclKeys
+	if keys == nil {
+		keys = &aclKeys{}
+	}
+	keys.done = false
 	for _, s := range d.selectors {
-		r, i := s.check(c, argv, &keys)
+		r, i := s.check(c, argv, keys)
 		if r == aclAllowed {
 			return aclAllowed, 0
 		}
@@ -86,7 +91,7 @@ func (s *selector) check(c *aclCmd, argv [][]byte, keys *aclKeys) (aclResult, in
 	}
 	if s.flags&selAllKeys == 0 && c.spec.HasKeys() {
 		if !keys.done {
-			keys.pos, keys.flags, _ = c.spec.KeyRefs(argv, nil, nil)
+			keys.pos, keys.flags, _ = c.spec.KeyRefs(argv, keys.pos[:0], keys.flags[:0])
 			keys.done = true
 		}
 		for j, p := range keys.pos {
@@ -95,17 +100,13 @@ func (s *selector) check(c *aclCmd, argv [][]byte, keys *aclKeys) (aclResult, in
 			}
 		}
 	}
-	if s.flags&selAllChannels == 0 {
-		flags, all := channelArgs(c)
-		if flags == 0 {
-			return aclAllowed, 0
-		}
+	if s.flags&selAllChannels == 0 && c.chans != 0 {
 		last := min(2, len(argv))
-		if all {
+		if c.allChans {
 			last = len(argv)
 		}
 		for p := 1; p < last; p++ {
-			if !channelAllowed(s.channels, argv[p], flags&chanPattern != 0) {
+			if !channelAllowed(s.channels, argv[p], c.chans&chanPattern != 0) {
 				return aclDeniedChannel, p
 			}
 		}
@@ -160,7 +161,7 @@ func aclCmdOf(cmd *Command) *aclCmd { return aclTable().bySpec[cmd.Spec] }
 // run everything: a refused command gets Redis's NOPERM error and an ACL log
 // entry, and aclRefused reports true.
 func (e *Engine) aclRefused(s *Session, cmd *Command, argv [][]byte, w ReplyWriter) bool {
-	res, idx := s.user.def.Load().check(aclCmdOf(cmd), argv)
+	res, idx := s.user.def.Load().check(aclCmdOf(cmd), argv, &s.aclKeys)
 	if res == aclAllowed {
 		return false
 	}
@@ -186,7 +187,7 @@ func (e *Engine) aclExecRefused(s *Session, cmd *Command, argv [][]byte) string 
 	if s.user.open.Load() {
 		return ""
 	}
-	res, idx := s.user.def.Load().check(aclCmdOf(cmd), argv)
+	res, idx := s.user.def.Load().check(aclCmdOf(cmd), argv, &s.aclKeys)
 	reason := "no permission to execute the command or subcommand"
 	switch res {
 	case aclAllowed:
@@ -206,7 +207,7 @@ func (e *Engine) aclScriptRefused(s *Session, cmd *Command, argv [][]byte) strin
 	if s.user.open.Load() {
 		return ""
 	}
-	res, idx := s.user.def.Load().check(aclCmdOf(cmd), argv)
+	res, idx := s.user.def.Load().check(aclCmdOf(cmd), argv, &s.aclKeys)
 	if res == aclAllowed {
 		return ""
 	}

@@ -228,11 +228,11 @@ func TestCheckPicksTheGreatestRefusal(t *testing.T) {
 	mset := aclTable().bySpec[cmdspec.Lookup("mset")]
 	argv := [][]byte{[]byte("mset"), []byte("a1"), []byte("1"), []byte("x"), []byte("2")}
 	// Root: key x denied at 3; second selector: command denied; third: key a1 at 1.
-	if res, idx := d.check(mset, argv); res != aclDeniedKey || idx != 3 {
+	if res, idx := d.check(mset, argv, nil); res != aclDeniedKey || idx != 3 {
 		t.Errorf("check = %v, %d; want key at 3", res, idx)
 	}
 	pub := aclTable().bySpec[cmdspec.Lookup("publish")]
-	if res, idx := d.check(pub, [][]byte{[]byte("publish"), []byte("z"), []byte("m")}); res != aclDeniedChannel || idx != 1 {
+	if res, idx := d.check(pub, [][]byte{[]byte("publish"), []byte("z"), []byte("m")}, nil); res != aclDeniedChannel || idx != 1 {
 		t.Errorf("publish: %v, %d", res, idx)
 	}
 }
@@ -269,4 +269,22 @@ func TestDeletedUserDeniesEverything(t *testing.T) {
 	execArgs(h.e, admin, "ACL", "DELUSER", "u")
 	h.check("GET k", "-NOPERM this user has no permissions to run the 'get' command")
 	h.check("AUTH u x", "-WRONGPASS invalid username-password pair or user is disabled.")
+}
+
+// BenchmarkExecGetACLUser is BenchmarkExecGet for a user whose rules must
+// be checked (a command bit and a key pattern), against which to read the
+// unrestricted default user's cost.
+func BenchmarkExecGetACLUser(b *testing.B) {
+	e := New(Config{})
+	e.Close()
+	s := e.NewSession(ConnInfo{}, false)
+	execArgs(e, s, "ACL", "SETUSER", "u", "on", "nopass", "-@all", "+get", "+set", "~k*")
+	execArgs(e, s, "AUTH", "u", "x")
+	execArgs(e, s, "SET", "k", "v")
+	argv := [][]byte{[]byte("GET"), []byte("k")}
+	var w ReplyWriter = nopWriter{}
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Exec(s, argv, w)
+	}
 }

@@ -309,7 +309,7 @@ func cmdACLDryrun(c *Ctx) {
 		c.w.Error(errWrongArgs(s.Name))
 		return
 	}
-	res, idx := u.def.Load().check(aclTable().bySpec[s], argv)
+	res, idx := u.def.Load().check(aclTable().bySpec[s], argv, nil)
 	switch res {
 	case aclAllowed:
 		c.w.Status("OK")

@@ -219,7 +219,7 @@ func (r *ScriptRun) ACLCheck(argv [][]byte) (allowed, known bool) {
 	if s == nil {
 		return false, false
 	}
-	res, _ := r.s.user.def.Load().check(aclTable().bySpec[s], argv)
+	res, _ := r.s.user.def.Load().check(aclTable().bySpec[s], argv, nil)
 	return res == aclAllowed, true
 }
 

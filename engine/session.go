@@ -60,6 +60,8 @@ type Session struct {
 	blocked   *waiter
 	blockHook func() (<-chan struct{}, func())
 
+	aclKeys aclKeys // the ACL check's key buffers, reused
+
 	ctxs   []*Ctx // per nesting depth, reused (pushCtx)
 	depth  int
 	keyPos []int
