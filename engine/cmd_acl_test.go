@@ -417,6 +417,14 @@ func TestACLCommands(t *testing.T) {
 			"ACL DRYRUN d xadd k1 * a b", "ACL DRYRUN d GET k1", "ACL DRYRUN d auth x",
 			"ACL DRYRUN default flushall",
 		}},
+		{"key flags", []string{
+			"COMMAND GETKEYSANDFLAGS set a b", "COMMAND GETKEYSANDFLAGS set a b get", "COMMAND GETKEYSANDFLAGS get a",
+			"COMMAND GETKEYSANDFLAGS mset a 1 b 2", "COMMAND GETKEYSANDFLAGS lmove a b left right",
+			"COMMAND GETKEYSANDFLAGS zunionstore d 2 a b", "COMMAND GETKEYSANDFLAGS zunionstore d x a b",
+			"COMMAND GETKEYSANDFLAGS eval s 2 a b", "COMMAND GETKEYSANDFLAGS del a b", "COMMAND GETKEYSANDFLAGS copy a b",
+			"COMMAND GETKEYSANDFLAGS ping", "COMMAND GETKEYSANDFLAGS nosuch", "COMMAND GETKEYSANDFLAGS get",
+			"COMMAND GETKEYSANDFLAGS", "COMMAND GETKEYSANDFLAGS client list", "COMMAND GETKEYSANDFLAGS eval s 0",
+		}},
 		{"config", []string{
 			"CONFIG GET acllog-max-len", "CONFIG SET acllog-max-len -1", "CONFIG SET acllog-max-len abc",
 			"CONFIG SET acllog-max-len 2", "CONFIG GET acllog-max-len", "CONFIG GET acl-pubsub-default",
