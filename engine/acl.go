@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cachee/cachee/engine/internal/cmdspec"
+	"github.com/cachee/cachee/protocol"
 )
 
 // Access control lists, as Redis 7.0's acl.c: users with flags, SHA-256
@@ -591,100 +592,12 @@ func mergeSelectorArgs(args []string) ([]string, int) {
 	return out, -1
 }
 
-// splitRuleArgs is Redis's sdssplitargs, which splits a selector's rules: words
-// separated by white space, with "double quotes" (backslash escapes, \xHH)
-// and 'single quotes'. Unbalanced quotes give no words at all, as in Redis.
-// The line ends at a NUL byte.
+// splitRuleArgs splits a selector's rules as Redis does, with sdssplitargs
+// on a C string: the text ends at a NUL byte, and unbalanced quotes give no
+// rules at all (an empty selector, as in Redis).
 func splitRuleArgs(line string) []string {
-	line = cstr(line)
-	var out []string
-	p := 0
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
-	}
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return out
-		}
-		var cur []byte
-		inq, insq := false, false
-		for done := false; !done; {
-			c := at(p)
-			switch {
-			case inq:
-				switch {
-				case c == '\\' && at(p+1) == 'x' && isHexDigit(at(p+2)) && isHexDigit(at(p+3)):
-					b, _ := hex.DecodeString(line[p+2 : p+4])
-					cur = append(cur, b[0])
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					cur = append(cur, unescape(line[p]))
-				case c == '"':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil
-					}
-					done = true
-				case c == 0:
-					return nil
-				default:
-					cur = append(cur, c)
-				}
-			case insq:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil
-					}
-					done = true
-				case c == 0:
-					return nil
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		out = append(out, string(cur))
-	}
-}
-
-func unescape(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
-	}
-	return c
+	args, _ := protocol.SplitArgs(cstr(line))
+	return args
 }
 
 // Descriptions.
