@@ -288,3 +288,56 @@ func BenchmarkExecGetACLUser(b *testing.B) {
 		e.Exec(s, argv, w)
 	}
 }
+
+// Commands of many sessions race with rule changes, deletions, the log and
+// CLIENT LIST: every reply is a success or a NOPERM (run with -race).
+func TestACLConcurrentChanges(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	admin := e.NewSession(ConnInfo{}, true)
+	execArgs(e, admin, "ACL", "SETUSER", "u", "on", "nopass", "+@all", "~*", "&*")
+	stop := make(chan struct{})
+	done := make(chan string, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			s := e.NewSession(ConnInfo{}, true)
+			defer s.Close()
+			if r := execArgs(e, s, "AUTH", "u", "x"); r.Str != "OK" {
+				done <- "AUTH: " + render(r)
+				return
+			}
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					done <- ""
+					return
+				default:
+				}
+				for _, args := range [][]string{{"SET", "k", "v"}, {"GET", "k"}, {"PUBLISH", "c", "m"}, {"MULTI"}, {"GET", "k"}, {"EXEC"}} {
+					r := execArgs(e, s, args...)
+					if r.Kind == KindError && !strings.HasPrefix(r.Str, "NOPERM") && !strings.HasPrefix(r.Str, "EXECABORT") &&
+						!strings.HasPrefix(r.Str, "ERR EXEC without MULTI") && !strings.HasPrefix(r.Str, "ERR MULTI calls") {
+						done <- strings.Join(args, " ") + ": " + r.Str
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < 300; i++ {
+		for _, args := range [][]string{
+			{"ACL", "SETUSER", "u", "-get", "resetkeys", "~k*"}, {"ACL", "LOG"}, {"CLIENT", "LIST"},
+			{"ACL", "SETUSER", "u", "+get", "resetchannels"}, {"ACL", "LIST"}, {"ACL", "SETUSER", "u", "allchannels", "allkeys"},
+		} {
+			if r := execArgs(e, admin, args...); r.Kind == KindError {
+				t.Fatalf("%q: %s", args, r.Str)
+			}
+		}
+	}
+	close(stop)
+	for i := 0; i < 4; i++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}

@@ -66,7 +66,6 @@ func cmdACLSetuser(c *Ctx) {
 	}
 	a := &c.e.acl
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	u := a.users[name]
 	pubsubAll := c.e.pubsubAll()
 	d := newUserDef(pubsubAll)
@@ -75,17 +74,25 @@ func cmdACLSetuser(c *Ctx) {
 	}
 	for _, r := range rules {
 		if err := d.apply(r, pubsubAll); err != aclRuleOK {
+			a.mu.Unlock()
 			c.w.Error(sanitize([]byte("ERR Error in ACL SETUSER modifier '" + cstr(r) + "': " + err.String())))
 			return
 		}
 	}
+	var old *userDef
 	if u != nil {
-		c.killRevokedSubscribers(u, u.def.Load(), d)
+		old = u.def.Load()
 	} else {
 		u = &aclUser{name: name}
 		a.users[name] = u
 	}
 	u.set(d)
+	a.mu.Unlock()
+	// Disconnecting sessions may wait (a blocked client being served):
+	// not while holding the ACL lock, which commands take to log.
+	if old != nil {
+		c.killRevokedSubscribers(u, old, d)
+	}
 	c.w.Status("OK")
 }
 
