@@ -236,15 +236,14 @@ func (s *selector) addFirstArg(id int, args ...string) {
 type aclErr uint8
 
 const (
-	aclRuleOK       aclErr = iota
-	aclErrSyntax           // EINVAL
-	aclErrUnknown          // ENOENT
-	aclErrKeyAll           // EEXIST
-	aclErrChanAll          // EISDIR
-	aclErrNoPass           // ENODEV
-	aclErrBadHash          // EBADMSG
-	aclErrFirstArg         // ECHILD
-	aclErrDuplicate        // EALREADY
+	aclRuleOK      aclErr = iota
+	aclErrSyntax          // EINVAL
+	aclErrUnknown         // ENOENT
+	aclErrKeyAll          // EEXIST
+	aclErrChanAll         // EISDIR
+	aclErrNoPass          // ENODEV
+	aclErrBadHash         // EBADMSG
+	aclErrFirstArg        // ECHILD
 )
 
 // String is ACLSetUserStringError's text.
@@ -262,8 +261,6 @@ func (e aclErr) String() string {
 		return "The password you are trying to remove from the user does not exist"
 	case aclErrBadHash:
 		return "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"
-	case aclErrDuplicate:
-		return "Duplicate user found. A user can only be defined once in config files"
 	case aclErrFirstArg:
 		return "Allowing first-arg of a subcommand is not supported"
 	}

@@ -211,8 +211,8 @@ type Engine struct {
 	blocking blocking     // clients waiting in blocking commands (blocking.go)
 	evict    evictor      // eviction under maxmemory (evict.go)
 	memTotal atomic.Int64 // dataset bytes by our accounting (memory.go)
-	acl      aclState     // users and the ACL log (acl.go)
 	memPeak  atomic.Int64
+	acl      aclState // users and the ACL log (acl.go)
 	stats    stats
 	stop     chan struct{}
 	stopOnce sync.Once
