@@ -85,6 +85,7 @@ func newDB(e *engine.Engine, db int, owned bool) *DB {
 // until the context of the call that issued it ends.
 func newConn(e *engine.Engine) *conn {
 	c := &conn{s: e.NewSession(engine.ConnInfo{}, false), w: engine.NewCapture(2)}
+	c.s.Trust() // the embedding program needs no password
 	c.s.SetBlockHook(func() (<-chan struct{}, func()) { return c.ctx.Done(), func() {} })
 	return c
 }

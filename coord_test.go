@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -310,5 +311,29 @@ func waitBlocked(t *testing.T, e *engine.Engine, n int) {
 			t.Fatalf("%d blocked clients, want %d", e.BlockedClients(), n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// In-process calls need no password: a requirepass protects the sockets.
+func TestInProcessIgnoresRequirePass(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if _, err := db.Do(ctx, "CONFIG", "SET", "requirepass", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Do(ctx, "GET", "k"); err != nil || v.String() != "v" {
+		t.Fatalf("GET with requirepass set: %v %v", v, err)
+	}
+	sub, err := db.Subscribe(ctx, "ch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.Close()
+	rc := serveDB(t, db)
+	if err := rc.Get(ctx, "k").Err(); err == nil || !strings.HasPrefix(err.Error(), "NOAUTH") {
+		t.Errorf("a socket client without the password: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/subtle"
 	"math"
 	"strconv"
 	"strings"
@@ -95,7 +94,7 @@ func cmdReset(c *Ctx) {
 	s.SetDB(0)
 	s.proto.Store(2)
 	setWriterProto(c.w, 2)
-	s.authed = c.e.Config().RequirePass == ""
+	s.setDefaultAuth()
 	s.mu.Lock()
 	s.name = ""
 	s.mu.Unlock()
@@ -186,20 +185,6 @@ func cmdHello(c *Ctx) {
 	c.w.Array(0)
 }
 
-// authenticate checks a username/password pair against the default user,
-// replying WRONGPASS on failure. Only the "default" user exists.
-func (c *Ctx) authenticate(user, pass []byte) bool {
-	want := c.e.Config().RequirePass
-	ok := string(user) == "default" &&
-		(want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1)
-	if !ok {
-		c.w.Error(ErrWrongPass)
-		return false
-	}
-	c.s.authed = true
-	return true
-}
-
 // Authenticated reports whether the session may run commands: it has passed
 // AUTH (or HELLO AUTH), or no password is required. The server applies Redis's
 // smaller request limits to unauthenticated connections.
@@ -213,7 +198,7 @@ func cmdAuth(c *Ctx) {
 	}
 	user, pass := []byte("default"), c.argv[1]
 	if len(c.argv) == 2 {
-		if c.e.Config().RequirePass == "" {
+		if c.e.DefaultUserNoPass() {
 			c.w.Error(ErrAuthNotSet)
 			return
 		}
@@ -347,11 +332,13 @@ func cmdClientInfo(c *Ctx) { c.w.Verbatim("txt", c.e.clientLine(c.s, c.s)+"\n") 
 // lib-ver as Redis 7.2 adds them). Buffer sizes we do not track report 0.
 func (e *Engine) clientLine(s, self *Session) string {
 	s.mu.Lock()
-	name, lib, ver, info, fl := s.name, s.libName, s.libVer, s.info, s.flags
+	name, lib, ver, info, fl, user := s.name, s.libName, s.libVer, s.info, s.flags, s.user.name
 	s.mu.Unlock()
 	cmd := "NULL"
 	if s == self {
-		cmd = self.ctxs[self.depth-1].cmd.Name
+		// The command the client sent: EXEC's or a script's inner
+		// commands do not count (Redis's lastcmd).
+		cmd = self.ctxs[0].cmd.Name
 	} else if lc := s.lastCmd.Load(); lc != nil {
 		cmd = lc.Name
 	}
@@ -401,7 +388,7 @@ func (e *Engine) clientLine(s, self *Session) string {
 		b = append(b, name...)
 		b = strconv.AppendInt(b, int64(s.subs.count(subKind(i))), 10)
 	}
-	b = append(b, " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="+cmd+" user=default redir=-1 resp="...)
+	b = append(b, " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="+cmd+" user="+user+" redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(s.Proto()), 10)
 	b = append(b, " lib-name="+lib+" lib-ver="+ver...)
 	return string(b)
@@ -423,6 +410,7 @@ func cmdClientKill(c *Ctx) {
 	}
 	var id int64
 	var addr, laddr *string
+	var user *aclUser
 	typ := ""
 	skipMe := true
 	for j := 2; j < len(c.argv); j += 2 {
@@ -451,8 +439,7 @@ func cmdClientKill(c *Ctx) {
 		case eqFold(opt, "laddr"):
 			laddr = &val
 		case eqFold(opt, "user"):
-			// Only the default user exists.
-			if val != "default" {
+			if user = c.e.acl.user(val); user == nil {
 				c.w.Error("ERR No such user '" + cstr(val) + "'")
 				return
 			}
@@ -474,7 +461,7 @@ func cmdClientKill(c *Ctx) {
 	n := c.killMatching(func(s *Session) bool {
 		return (id == 0 || s.id == id) && (addr == nil || s.info.Addr == *addr) &&
 			(laddr == nil || s.info.LAddr == *laddr) && (typ == "" || typ == s.clientType()) &&
-			!(skipMe && s == c.s)
+			(user == nil || s.userIs(user)) && !(skipMe && s == c.s)
 	})
 	c.w.Int(int64(n))
 }

@@ -19,6 +19,7 @@ var serverCommands = []cmdDef{
 	{name: "command|docs", handler: cmdCommandDocs},
 	{name: "command|list", handler: cmdCommandList},
 	{name: "command|getkeys", handler: cmdCommandGetkeys},
+	{name: "command|getkeysandflags", handler: cmdCommandGetkeysandflags},
 	{name: "command|help", handler: cmdCommandHelp},
 	{name: "info", handler: cmdInfo, opts: lockAll},
 	{name: "config|get", handler: cmdConfigGet},
@@ -166,7 +167,15 @@ func cmdCommandList(c *Ctx) {
 // A command (or subcommand) we do not implement is "Invalid command
 // specified", as COMMAND INFO does not know it either; the rest is Redis
 // 7.0's key extraction (cmdspec.GetKeys), errors included.
-func cmdCommandGetkeys(c *Ctx) {
+func cmdCommandGetkeys(c *Ctx) { c.getKeys(false) }
+
+// COMMAND GETKEYSANDFLAGS command [arg ...]
+//
+// Each key with how the command uses it (RW, access...): the flags ACL key
+// patterns are checked against.
+func cmdCommandGetkeysandflags(c *Ctx) { c.getKeys(true) }
+
+func (c *Ctx) getKeys(withFlags bool) {
 	argv := c.argv[2:]
 	cmd := c.e.table.Lookup(argv[0])
 	if cmd != nil && cmd.subs != nil && len(argv) >= 2 {
@@ -181,9 +190,23 @@ func cmdCommandGetkeys(c *Ctx) {
 		c.w.Error(err.Error())
 		return
 	}
+	var flags []cmdspec.KeyFlag
+	if withFlags {
+		_, flags, _ = cmd.Spec.KeyRefs(argv, nil, nil)
+	}
 	c.w.Array(len(pos))
-	for _, p := range pos {
+	for i, p := range pos {
+		if !withFlags {
+			c.w.Bulk(argv[p])
+			continue
+		}
+		c.w.Array(2)
 		c.w.Bulk(argv[p])
+		names := strings.Fields(flags[i].String())
+		c.w.Set(len(names))
+		for _, n := range names {
+			c.w.Status(n)
+		}
 	}
 }
 
@@ -205,7 +228,9 @@ func cmdCommandHelp(c *Ctx) {
 		"    If no command names are given, documentation details for all",
 		"    commands are returned.",
 		"GETKEYS <full-command>",
-		"    Return the keys from a full Redis command.")
+		"    Return the keys from a full Redis command.",
+		"GETKEYSANDFLAGS <full-command>",
+		"    Return the keys and the access flags from a full Redis command.")
 }
 
 // INFO [section [section ...]]
@@ -467,6 +492,18 @@ var configParams = []configParam{
 	{name: "requirepass", get: func(c *Config) string { return c.RequirePass },
 		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
 	maxClientsParam,
+	{name: "aclfile", get: func(c *Config) string { return c.ACLFile }},
+	intParam("acllog-max-len", numSigned, 0, math.MaxInt64,
+		func(c *Config) int64 { return int64(c.ACLLogMaxLen) }, func(c *Config, n int64) { c.ACLLogMaxLen = int(n) }),
+	{name: "acl-pubsub-default", get: func(c *Config) string { return c.ACLPubsubDefault },
+		set: func(c *Config, v string) string {
+			switch strings.ToLower(v) {
+			case "allchannels", "resetchannels":
+				c.ACLPubsubDefault = strings.ToLower(v)
+				return ""
+			}
+			return errPubsubDefault
+		}},
 	intParam("timeout", numSigned, 0, math.MaxInt32,
 		func(c *Config) int64 { return int64(c.Timeout) }, func(c *Config, n int64) { c.Timeout = int(n) }),
 	intParam("proto-max-bulk-len", numMemory, 1<<20, math.MaxInt64,
@@ -680,6 +717,7 @@ func cmdConfigSet(c *Ctx) {
 	c.e.cfgMu.Lock()
 	defer c.e.cfgMu.Unlock()
 	next := c.e.Config()
+	pass := next.RequirePass
 	for i, p := range params {
 		if reason := p.set(&next, string(c.argv[3+2*i])); reason != "" {
 			c.w.Error(errConfigSet(p.name, reason))
@@ -688,6 +726,9 @@ func cmdConfigSet(c *Ctx) {
 	}
 	c.e.cfg.Store(&next)
 	c.e.memQ.Store(c.e.memQuantum(&next))
+	if next.RequirePass != pass {
+		c.e.acl.setDefaultPassword(next.RequirePass)
+	}
 	c.e.performEvictions() // a lower maxmemory takes effect at once
 	c.w.Status("OK")
 }

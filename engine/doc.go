@@ -12,4 +12,10 @@
 // engine/internal/cmdspec; each family file (cmd_<family>.go) binds handlers to
 // those names. Keys are spread over shards by a seeded hash; a command locks
 // the shards of its keys in index order, so every command is atomic.
+//
+// Access control is Redis 7.0's ACL (acl.go, acl_check.go, cmd_acl.go,
+// aclfile.go): every session runs as a user, and the dispatcher checks the
+// user's rules before running a command, unless the user may run every
+// command on every key and channel (the default user, unless changed), which
+// costs one flag test.
 package engine

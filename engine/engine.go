@@ -18,8 +18,21 @@ type Config struct {
 	// cores write at once; fewer make commands that lock every shard (scripts,
 	// KEYS, SCAN, FLUSHALL) cheaper.
 	Shards int
-	// RequirePass, when set, makes every session AUTH before other commands.
+	// RequirePass, when set, makes every session AUTH before other commands:
+	// it is the default user's only password, as Redis's requirepass
+	// (CONFIG SET requirepass changes it; "" makes the user nopass).
 	RequirePass string
+	// ACLFile is the file of ACL users ("user <name> <rules>" lines, Redis's
+	// format) that ACL LOAD reads and ACL SAVE writes. The engine does not
+	// read it by itself: call LoadACLFile at start, as the server does.
+	ACLFile string
+	// ACLLogMaxLen is how many entries ACL LOG keeps (acllog-max-len,
+	// default 128).
+	ACLLogMaxLen int
+	// ACLPubsubDefault is the channel permission of new users and selectors
+	// (acl-pubsub-default): "resetchannels" (the default, none) or
+	// "allchannels". New panics on another value.
+	ACLPubsubDefault string
 	// ProtoMaxBulkLen caps the size of one string argument and of strings built
 	// by APPEND/SETRANGE (Redis proto-max-bulk-len, default 512 MB).
 	ProtoMaxBulkLen int64
@@ -190,6 +203,15 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.ACLLogMaxLen == 0 {
+		c.ACLLogMaxLen = 128
+	}
+	if c.ACLPubsubDefault == "" {
+		c.ACLPubsubDefault = "resetchannels"
+	}
+	if c.ACLPubsubDefault != "resetchannels" && c.ACLPubsubDefault != "allchannels" {
+		panic("cachee: acl-pubsub-default " + c.ACLPubsubDefault + ": " + errPubsubDefault)
+	}
 	f, ok := parseNotifyClasses(c.NotifyKeyspaceEvents)
 	if !ok {
 		panic("cachee: notify-keyspace-events " + c.NotifyKeyspaceEvents + ": " + errNotifyClass)
@@ -219,6 +241,7 @@ type Engine struct {
 	memTotal atomic.Int64 // dataset bytes by our accounting (memory.go)
 	memQ     atomic.Int64 // the batching quantum of memTotal
 	memPeak  atomic.Int64
+	acl      aclState // users and the ACL log (acl.go)
 	stats    stats
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -254,6 +277,7 @@ func New(cfg Config) *Engine {
 	e.cfg.Store(&cfg)
 	e.memQ.Store(e.memQuantum(&cfg))
 	e.coarse.Store(e.nowMs())
+	e.acl.init(cfg.RequirePass)
 	e.table = newTable()
 	e.clients.init()
 	e.pubsub.init()

@@ -106,11 +106,13 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 	case !cmd.arityOK(len(argv)):
 		e.reject(s, cmd, w, errWrongArgs(cmd.Name))
 		return
-	case !s.authed && !cmd.Spec.Has(cmdspec.NoAuth):
+	case !s.authed && !cmd.Spec.Has(cmdspec.NoAuth) && e.authRequired():
 		e.reject(s, cmd, w, ErrNoAuth)
 		return
 	case s.multi != nil && cmd.Spec.Has(cmdspec.NoMulti):
 		e.reject(s, cmd, w, errNoMulti)
+		return
+	case !s.user.open.Load() && e.aclRefused(s, cmd, argv, w):
 		return
 	case !e.performEvictions() && s.deniedOOM(cmd):
 		e.reject(s, cmd, w, ErrOOM)

@@ -178,6 +178,10 @@ func cmdExec(c *Ctx) {
 		s.inExec = true
 		c.w.Array(len(m.queue))
 		for _, q := range m.queue {
+			if msg := c.e.aclExecRefused(s, q.cmd, q.argv); msg != "" {
+				c.w.Error(msg)
+				continue
+			}
 			c.e.call(s, q.cmd, q.argv, c.w, keyHint{})
 		}
 		s.inExec = false

@@ -197,6 +197,9 @@ func (r *ScriptRun) Call(argv [][]byte, w ReplyWriter) string {
 	case cmd.Spec.Has(cmdspec.NoScript):
 		return errScriptNoScript
 	}
+	if msg := r.e.aclScriptRefused(r.s, cmd, argv); msg != "" {
+		return msg
+	}
 	write := cmd.Spec.Flags&(cmdspec.Write|cmdspec.MayReplicate) != 0
 	if write && r.opts.ReadOnly {
 		return errScriptReadOnly
@@ -208,11 +211,16 @@ func (r *ScriptRun) Call(argv [][]byte, w ReplyWriter) string {
 	return ""
 }
 
-// CommandExists reports whether argv names a command a script could call
-// (redis.acl_check_cmd: without ACL users every known command is allowed).
-func (r *ScriptRun) CommandExists(argv [][]byte) bool {
-	cmd := r.e.lookupScriptCommand(argv)
-	return cmd != nil && cmd.handler != nil
+// ACLCheck is redis.acl_check_cmd: whether the script's caller may run the
+// command argv names (with those arguments), and whether Redis has such a
+// command at all.
+func (r *ScriptRun) ACLCheck(argv [][]byte) (allowed, known bool) {
+	s := cmdspec.LookupArgv(argv)
+	if s == nil {
+		return false, false
+	}
+	res, _ := r.s.user.def.Load().check(aclTable().bySpec[s], argv, nil)
+	return res == aclAllowed, true
 }
 
 // scriptRunning reports whether a script runs; one atomic load, for dispatch.

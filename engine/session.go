@@ -30,6 +30,9 @@ type Session struct {
 	libVer  string
 	info    ConnInfo
 	flags   sessionFlags
+	// user is the ACL user the session runs as; its own goroutine changes
+	// it (AUTH, RESET) under mu and reads it without.
+	user *aclUser
 
 	replyMode replyMode
 	closing   bool // QUIT: the server closes after flushing
@@ -56,6 +59,8 @@ type Session struct {
 	ready     []readyKey
 	blocked   *waiter
 	blockHook func() (<-chan struct{}, func())
+
+	aclKeys aclKeys // the ACL check's key buffers, reused
 
 	ctxs   []*Ctx // per nesting depth, reused (pushCtx)
 	depth  int
@@ -91,7 +96,7 @@ func (e *Engine) NewSession(info ConnInfo, register bool) *Session {
 	s := &Session{e: e, id: e.clients.nextID.Add(1), created: e.nowMs(), info: info}
 	s.proto.Store(2)
 	s.last.Store(s.created)
-	s.authed = e.Config().RequirePass == ""
+	s.setDefaultAuth()
 	s.keyPos = make([]int, 0, 16)
 	s.locks = make([]int, 0, 16)
 	if register {

@@ -126,6 +126,7 @@ func families() [][]cmdDef {
 		zsetCommands,
 		listCommands,
 		scriptingCommands,
+		aclCommands,
 	}
 }
 

@@ -255,17 +255,19 @@ func (st *state) setRepl(L *glua.LState) int {
 	return 0
 }
 
-// aclCheckCmd is redis.acl_check_cmd(cmd, args...): without ACL users every
-// command is allowed, an unknown one is an error.
+// aclCheckCmd is redis.acl_check_cmd(cmd, args...): whether the script's
+// caller may run the command with these arguments; a command Redis does not
+// have is an error.
 func (st *state) aclCheckCmd(L *glua.LState) int {
 	argv, msg := st.cmdArgs(L)
 	if msg != "" {
 		raise(L, msg)
 	}
-	if !st.run.CommandExists(argv) {
+	allowed, known := st.run.ACLCheck(argv)
+	if !known {
 		raise(L, errACLCommand)
 	}
-	L.Push(glua.LTrue)
+	L.Push(glua.LBool(allowed))
 	return 1
 }
 

@@ -740,6 +740,23 @@ func hexVal(c byte) byte {
 	}
 }
 
+// SplitArgs splits line into arguments as Redis's sdssplitargs does (inline
+// commands, ACL selectors): white space separates them, "double quotes"
+// take backslash escapes (\n, \xHH...) and 'single quotes' \'; ok is false on
+// unbalanced quotes or a closing quote followed by something other than a
+// space. line must not contain a NUL byte (where a C string would end).
+func SplitArgs(line string) (args []string, ok bool) {
+	buf := []byte(line)
+	spans, ok := splitArgs(buf, nil, 0)
+	if !ok {
+		return nil, false
+	}
+	for _, s := range spans {
+		args = append(args, string(buf[s.start:s.end]))
+	}
+	return args, true
+}
+
 // splitArgs splits an inline request line like Redis's sdssplitargs,
 // unescaping in place (the output never outruns the input), and appends the
 // arguments' positions, offset by base, to spans. ok is false on unbalanced

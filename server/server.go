@@ -29,8 +29,9 @@ type Config struct {
 	UnixSocket string
 	// UnixSocketPerm is the socket file's permission bits (default 0700).
 	UnixSocketPerm os.FileMode
-	// ProtectedMode refuses non-loopback clients while no password is set,
-	// as Redis's protected-mode yes does.
+	// ProtectedMode refuses non-loopback clients while the default user needs
+	// no password (nopass: no requirepass and no ACL password), as Redis's
+	// protected-mode yes does.
 	ProtectedMode bool
 	// TLS, when set, makes the server also listen for TLS connections on
 	// TLSPort at every Bind address (0 picks a free port), served like the
@@ -253,7 +254,7 @@ func (s *Server) register(c net.Conn) (refusal string, sess *engine.Session) {
 	switch {
 	case s.e.ClientCount() >= cfg.MaxClients:
 		return "-ERR max number of clients reached\r\n", nil
-	case s.cfg.ProtectedMode && cfg.RequirePass == "" && !isLoopback(c.RemoteAddr()):
+	case s.cfg.ProtectedMode && s.e.DefaultUserNoPass() && !isLoopback(c.RemoteAddr()):
 		return deniedMsg, nil
 	}
 	info := engine.ConnInfo{Addr: c.RemoteAddr().String(), LAddr: c.LocalAddr().String(), Kill: func() { _ = c.Close() }}

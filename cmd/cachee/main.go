@@ -1,6 +1,6 @@
 // Command cachee serves a cachee engine to Redis clients and benchmarks it.
 //
-//	cachee serve [--port 6379] [--bind 127.0.0.1] [--requirepass ...] [--config redis.conf]
+//	cachee serve [--port 6379] [--bind 127.0.0.1] [--requirepass ...] [--aclfile users.acl] [--config redis.conf]
 //	cachee bench [-h host -p port | -s socket] [-t tests | --scenario name | -- CMD ARGS...]
 //	cachee version
 //
@@ -56,6 +56,7 @@ type serveOptions struct {
 	unixSocket     string
 	unixSocketPerm string
 	requirePass    string
+	aclFile        string
 	databases      int
 	maxClients     int
 	timeout        int
@@ -103,6 +104,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.unixSocket, "unixsocket", "", "also listen on this Unix socket path")
 	f.StringVar(&o.unixSocketPerm, "unixsocketperm", "700", "octal permissions of the Unix socket")
 	f.StringVar(&o.requirePass, "requirepass", "", "password clients must AUTH with")
+	f.StringVar(&o.aclFile, "aclfile", "", "ACL users file (Redis format), loaded at start and by ACL LOAD, written by ACL SAVE")
 	f.IntVar(&o.databases, "databases", 16, "number of databases")
 	f.IntVar(&o.maxClients, "maxclients", 10000, "maximum number of connected clients")
 	f.IntVar(&o.timeout, "timeout", 0, "close clients idle for this many seconds (0 = never)")
@@ -148,7 +150,7 @@ finish the commands already read, flush their replies and exit.`
 var serveGroups = []flagGroup{
 	{"Network", []string{"port", "bind", "unixsocket", "unixsocketperm", "protected-mode", "tcp-keepalive"}},
 	{"TLS", []string{"tls-port", "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients"}},
-	{"Security", []string{"requirepass"}},
+	{"Security", []string{"requirepass", "aclfile"}},
 	{"Clients and limits", []string{"maxclients", "timeout", "proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit"}},
 	{"Data", []string{"databases"}},
 	{"Logging", []string{"loglevel", "log-format"}},
@@ -230,9 +232,14 @@ func serve(o serveOptions) error {
 	e := engine.New(engine.Config{
 		Databases: o.databases, RequirePass: o.requirePass, MaxClients: o.maxClients, ClientLimit: server.FileLimitClients,
 		Timeout: o.timeout, ProtoMaxBulkLen: lim.MaxBulkLen, ClientQueryBufferLimit: lim.MaxQueryBuffer,
-		TCPKeepAlive: keepAlive, Port: o.port, Bind: o.bind, Logger: log,
+		TCPKeepAlive: keepAlive, Port: o.port, Bind: o.bind, Logger: log, ACLFile: o.aclFile,
 	})
 	defer e.Close()
+	if o.aclFile != "" {
+		if err := e.LoadACLFile(); err != nil {
+			return fmt.Errorf("aborting startup because of ACL errors: %v", err)
+		}
+	}
 	lua.Attach(e, lua.Options{})
 	if err := o.applySettings(e); err != nil {
 		return err

@@ -27,7 +27,9 @@ const (
 	procNumKeys2              // blmpopGetKeys (BLMPOP, BZMPOP): numkeys at 2, keys from 3
 	procStore                 // zunionInterDiffStoreGetKeys: dest at 1, numkeys at 2, keys from 3
 	procSort                  // sortGetKeys
-	procFirst                 // sortROGetKeys, setGetKeys, bitfieldGetKeys: argv[1]
+	procSortRO                // sortROGetKeys: argv[1]
+	procSet                   // setGetKeys: argv[1]
+	procBitfield              // bitfieldGetKeys: argv[1]
 	procMigrate               // migrateGetKeys
 	procGeoradius             // georadiusGetKeys
 	procXread                 // xreadGetKeys
@@ -46,8 +48,12 @@ func procFor(name string) getKeysProc {
 		return procStore
 	case "sort":
 		return procSort
-	case "sort_ro", "set", "bitfield":
-		return procFirst
+	case "sort_ro":
+		return procSortRO
+	case "set":
+		return procSet
+	case "bitfield":
+		return procBitfield
 	case "migrate":
 		return procMigrate
 	case "georadius", "georadiusbymember":
@@ -103,15 +109,44 @@ func (s *Spec) KeyPositions(argv [][]byte, dst []int) ([]int, error) {
 	if s.oneKey > 0 && s.oneKey < len(argv) {
 		return append(dst, s.oneKey), nil
 	}
+	return s.keys(argv, dst, nil)
+}
+
+// KeyRefs is KeyPositions with how the command uses each key, as Redis 7.0's
+// getKeysFromCommandWithSpecs reports it (COMMAND GETKEYSANDFLAGS, and the
+// flags ACL key patterns are checked against): a key found by a key spec has
+// that spec's flags; one found by a getkeys procedure has the flags the
+// procedure gives it (SET: OW update, or RW access update with GET; BITFIELD:
+// RO access when it only reads; SORT's STORE key OW update...), which are 0
+// for the procedures of commands whose key specs are complete. flags gets one
+// entry per position appended to pos.
+func (s *Spec) KeyRefs(argv [][]byte, pos []int, flags []KeyFlag) ([]int, []KeyFlag, error) {
+	if s.oneKey > 0 && s.oneKey < len(argv) {
+		return append(pos, s.oneKey), append(flags, s.KeySpecs[0].Flags), nil
+	}
+	pos, err := s.keys(argv, pos, &flags)
+	return pos, flags, err
+}
+
+// keys is KeyPositions' general path; when flags is not nil it also gets
+// each key's flags.
+func (s *Spec) keys(argv [][]byte, dst []int, flags *[]KeyFlag) ([]int, error) {
 	base := len(dst)
+	fbase := 0
+	if flags != nil {
+		fbase = len(*flags)
+	}
 	if s.useSpecs {
 		var ok bool
-		if dst, ok = s.specKeys(argv, dst); ok {
+		if dst, ok = s.specKeys(argv, dst, flags); ok {
 			return s.finish(dst, base)
 		}
 		dst = dst[:base]
+		if flags != nil {
+			*flags = (*flags)[:fbase]
+		}
 	}
-	dst = s.proc.keys(argv, dst)
+	dst = s.proc.keys(argv, dst, flags)
 	return s.finish(dst, base)
 }
 
@@ -124,7 +159,7 @@ func (s *Spec) finish(dst []int, base int) ([]int, error) {
 
 // specKeys is Redis 7.0's getKeysUsingKeySpecs with GET_KEYSPEC_DEFAULT; ok is
 // false where Redis returns -1.
-func (s *Spec) specKeys(argv [][]byte, dst []int) (_ []int, ok bool) {
+func (s *Spec) specKeys(argv [][]byte, dst []int, flags *[]KeyFlag) (_ []int, ok bool) {
 	argc := len(argv)
 	for i := range s.KeySpecs {
 		spec := &s.KeySpecs[i]
@@ -195,7 +230,7 @@ func (s *Spec) specKeys(argv [][]byte, dst []int) (_ []int, ok bool) {
 			return dst, false
 		}
 		for j := first; j <= last; j += step {
-			dst = append(dst, j)
+			dst = add(dst, flags, j, spec.Flags)
 		}
 		if spec.Flags&KeyIncomplete != 0 {
 			return dst, false
@@ -204,24 +239,51 @@ func (s *Spec) specKeys(argv [][]byte, dst []int) (_ []int, ok bool) {
 	return dst, true
 }
 
-func (p getKeysProc) keys(argv [][]byte, dst []int) []int {
+// add appends key position pos and, when flags is not nil, its flags f.
+func add(dst []int, flags *[]KeyFlag, pos int, f KeyFlag) []int {
+	if flags != nil {
+		*flags = append(*flags, f)
+	}
+	return append(dst, pos)
+}
+
+func (p getKeysProc) keys(argv [][]byte, dst []int, flags *[]KeyFlag) []int {
 	argc := len(argv)
 	switch p {
 	case procEval, procNumKeys2:
-		return genericGetKeys(0, 2, 3, 1, argv, dst)
+		return genericGetKeys(0, 2, 3, 1, argv, dst, flags)
 	case procNumKeys1:
-		return genericGetKeys(0, 1, 2, 1, argv, dst)
+		return genericGetKeys(0, 1, 2, 1, argv, dst, flags)
 	case procStore:
-		return genericGetKeys(1, 2, 3, 1, argv, dst)
-	case procFirst:
+		return genericGetKeys(1, 2, 3, 1, argv, dst, flags)
+	case procSortRO:
 		if argc > 1 {
-			dst = append(dst, 1)
+			dst = add(dst, flags, 1, KeyRO|KeyAccess)
+		}
+	case procSet:
+		if argc > 1 {
+			f := KeyOW | KeyUpdate
+			for _, a := range argv[min(3, argc):] {
+				if cstrEqualFold(a, "get") {
+					f = KeyRW | KeyAccess | KeyUpdate
+					break
+				}
+			}
+			dst = add(dst, flags, 1, f)
+		}
+	case procBitfield:
+		if argc > 1 {
+			f := KeyRO | KeyAccess
+			if !bitfieldReadOnly(argv) {
+				f = KeyRW | KeyAccess | KeyUpdate
+			}
+			dst = add(dst, flags, 1, f)
 		}
 	case procSort:
 		if argc < 2 {
 			return dst
 		}
-		dst = append(dst, 1)
+		dst = add(dst, flags, 1, KeyRO|KeyAccess)
 		store := -1
 		for i := 2; i < argc; i++ {
 			switch a := argv[i]; {
@@ -234,7 +296,7 @@ func (p getKeysProc) keys(argv [][]byte, dst []int) []int {
 			}
 		}
 		if store > 0 {
-			dst = append(dst, store)
+			dst = add(dst, flags, store, KeyOW|KeyUpdate)
 		}
 	case procMigrate:
 		first, num := 3, 1
@@ -256,13 +318,13 @@ func (p getKeysProc) keys(argv [][]byte, dst []int) []int {
 			}
 		}
 		for i := 0; i < num && first+i < argc; i++ {
-			dst = append(dst, first+i)
+			dst = add(dst, flags, first+i, KeyRW|KeyAccess|KeyDelete)
 		}
 	case procGeoradius:
 		if argc < 2 {
 			return dst
 		}
-		dst = append(dst, 1)
+		dst = add(dst, flags, 1, 0)
 		stored := -1
 		for i := 5; i < argc; i++ {
 			if (cstrEqualFold(argv[i], "store") || cstrEqualFold(argv[i], "storedist")) && i+1 < argc {
@@ -271,7 +333,7 @@ func (p getKeysProc) keys(argv [][]byte, dst []int) []int {
 			}
 		}
 		if stored > 0 {
-			dst = append(dst, stored)
+			dst = add(dst, flags, stored, 0)
 		}
 	case procXread:
 		streams := -1
@@ -295,15 +357,33 @@ func (p getKeysProc) keys(argv [][]byte, dst []int) []int {
 			return dst
 		}
 		for i := streams + 1; i < argc-num/2; i++ {
-			dst = append(dst, i)
+			dst = add(dst, flags, i, 0)
 		}
 	}
 	return dst
 }
 
+// bitfieldReadOnly is bitfieldGetKeys' test: only GET and OVERFLOW
+// operations, each with its arguments; anything else (a syntax error
+// included) counts as a write.
+func bitfieldReadOnly(argv [][]byte) bool {
+	for i := 2; i < len(argv); i++ {
+		left := len(argv) - i - 1
+		switch a := argv[i]; {
+		case cstrEqualFold(a, "get") && left >= 2:
+			i += 2
+		case cstrEqualFold(a, "overflow") && left >= 1:
+			i++
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // genericGetKeys is Redis 7.0's helper behind the numkeys getkeys procs: the
 // count is read with atoi, and a destination key (storeOfs > 0) comes last.
-func genericGetKeys(storeOfs, countOfs, firstOfs, step int, argv [][]byte, dst []int) []int {
+func genericGetKeys(storeOfs, countOfs, firstOfs, step int, argv [][]byte, dst []int, flags *[]KeyFlag) []int {
 	argc := len(argv)
 	if countOfs >= argc {
 		return dst
@@ -313,10 +393,10 @@ func genericGetKeys(storeOfs, countOfs, firstOfs, step int, argv [][]byte, dst [
 		return dst
 	}
 	for i := 0; i < num; i++ {
-		dst = append(dst, firstOfs+i*step)
+		dst = add(dst, flags, firstOfs+i*step, 0)
 	}
 	if storeOfs > 0 {
-		dst = append(dst, storeOfs)
+		dst = add(dst, flags, storeOfs, 0)
 	}
 	return dst
 }

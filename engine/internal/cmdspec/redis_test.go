@@ -214,13 +214,63 @@ func redisVerdict(v *rnode) string {
 	return fmt.Sprintf("%q", names)
 }
 
+// keyRefsVerdict is KeyRefs' answer in the form of redisFlagsVerdict.
+func keyRefsVerdict(argv [][]byte) string {
+	s := LookupArgv(argv)
+	switch {
+	case s == nil:
+		return "-" + ErrInvalidCommand.Error()
+	case !s.HasKeys():
+		return "-" + ErrNoKeyArguments.Error()
+	case !s.ArityOK(len(argv)):
+		return "-" + ErrInvalidArity.Error()
+	}
+	pos, flags, err := s.KeyRefs(argv, nil, nil)
+	if err != nil {
+		return "-" + err.Error()
+	}
+	out := make([]string, len(pos))
+	for i, p := range pos {
+		out[i] = string(argv[p]) + ":" + flags[i].String()
+	}
+	return fmt.Sprintf("%q", out)
+}
+
+// redisFlagsVerdict renders a COMMAND GETKEYSANDFLAGS reply as key:flags.
+func redisFlagsVerdict(v *rnode) string {
+	if v.kind == '-' {
+		return "-" + v.s
+	}
+	out := make([]string, len(v.elems))
+	for i, e := range v.elems {
+		var fl []string
+		for _, f := range e.elems[1].elems {
+			fl = append(fl, f.s)
+		}
+		out[i] = e.elems[0].s + ":" + strings.Join(fl, " ")
+	}
+	return fmt.Sprintf("%q", out)
+}
+
+// compareGetKeys compares each case's COMMAND GETKEYS with GetKeys and its
+// COMMAND GETKEYSANDFLAGS with KeyRefs.
 func compareGetKeys(t *testing.T, rc *redisConn, cases [][]string) {
 	t.Helper()
-	cmds := make([][]string, len(cases))
+	cmds := make([][]string, 2*len(cases))
 	for i, c := range cases {
-		cmds[i] = append([]string{"COMMAND", "GETKEYS"}, c...)
+		cmds[2*i] = append([]string{"COMMAND", "GETKEYS"}, c...)
+		cmds[2*i+1] = append([]string{"COMMAND", "GETKEYSANDFLAGS"}, c...)
 	}
-	replies := rc.pipeline(cmds)
+	all := rc.pipeline(cmds)
+	replies := make([]*rnode, len(cases))
+	for i := range cases {
+		replies[i] = all[2*i]
+		if len(cases[i]) >= 2 {
+			if got, want := keyRefsVerdict(argvOf(cases[i]...)), redisFlagsVerdict(all[2*i+1]); got != want {
+				t.Errorf("COMMAND GETKEYSANDFLAGS %q: cmdspec %s, Redis %s", cases[i], got, want)
+			}
+		}
+	}
 	withKeys, errs := 0, 0
 	defer func() { t.Logf("%d cases: %d with keys, %d errors", len(cases), withKeys, errs) }()
 	for i, c := range cases {
