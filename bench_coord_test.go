@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/cachee/cachee"
 	"github.com/cachee/cachee/engine"
 )
 
@@ -93,4 +94,24 @@ func BenchmarkPublish1Subscriber(b *testing.B) {
 	}
 	b.StopTimer()
 	close(done)
+}
+
+// BenchmarkTxPipelined3 is the same transaction through the one-call API:
+// MULTI, three commands and EXEC in one round of the in-process overhead.
+func BenchmarkTxPipelined3(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		vals, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error {
+			p.Do("SET", "tx:a", "value-of-sixteen")
+			p.Do("INCR", "tx:n")
+			p.Do("GET", "tx:a")
+			return nil
+		})
+		if err != nil || len(vals) != 3 {
+			b.Fatalf("TxPipelined: %v %v", vals, err)
+		}
+	}
 }

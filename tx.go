@@ -3,6 +3,9 @@ package cachee
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/cachee/cachee/engine"
 )
 
 // Transactions in go-redis's shape: TxPipelined queues commands and runs them
@@ -27,12 +30,7 @@ func (p *Pipe) Do(args ...any) { p.cmds = append(p.cmds, args) }
 // fails alone, as in Redis: its Value is empty and the first such error is
 // returned along with every reply.
 func (db *DB) TxPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value, error) {
-	if db.fixed != nil {
-		return db.txPipelined(ctx, fn)
-	}
-	c := db.Conn()
-	defer c.Close()
-	return c.txPipelined(ctx, fn)
+	return db.txPipelined(ctx, fn)
 }
 
 // Tx is a dedicated session with WATCHed keys, given to Watch's function:
@@ -72,17 +70,57 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 	if len(p.cmds) == 0 {
 		return nil, nil
 	}
-	c := db.fixed
-	if _, err := c.do(ctx, db.e, []any{"MULTI"}); err != nil {
-		return nil, err
+	c := db.get()
+	defer db.put(c)
+	return c.transaction(ctx, db.e, p.cmds)
+}
+
+// transaction runs MULTI, cmds and EXEC on the session as consecutive Exec
+// calls (the dispatcher's own queueing and checks), with every argument in
+// one buffer and every reply in one capture: one round of the in-process
+// overhead instead of one per command.
+func (c *conn) transaction(ctx context.Context, e *engine.Engine, cmds [][]any) ([]Value, error) {
+	c.buf, c.offs = c.buf[:0], c.offs[:0]
+	ends := make([]int, 0, len(cmds)) // index in c.offs after each command
+	for _, args := range cmds {
+		for _, a := range args {
+			c.offs = append(c.offs, len(c.buf))
+			var err error
+			if c.buf, err = appendArg(c.buf, a); err != nil {
+				return nil, err
+			}
+		}
+		ends = append(ends, len(c.offs))
 	}
-	for _, args := range p.cmds {
-		if _, err := c.do(ctx, db.e, args); err != nil {
-			_, _ = c.do(ctx, db.e, []any{"DISCARD"})
+	c.argv = c.argv[:0]
+	for i, off := range c.offs {
+		end := len(c.buf)
+		if i+1 < len(c.offs) {
+			end = c.offs[i+1]
+		}
+		c.argv = append(c.argv, c.buf[off:end:end])
+	}
+	c.w.Reset()
+	c.ctx = ctx
+	defer func() { c.ctx = nil }()
+	e.Exec(c.s, multiArgv, c.w)
+	from := 0
+	for _, to := range ends {
+		e.Exec(c.s, c.argv[from:to], c.w)
+		from = to
+	}
+	e.Exec(c.s, execArgv, c.w)
+	r := c.w.Replies()
+	if len(r) != len(cmds)+2 {
+		return nil, fmt.Errorf("cachee: transaction got %d replies for %d commands", len(r), len(cmds))
+	}
+	// MULTI refused (nested) or a command refused while queueing: nothing ran.
+	for _, q := range r[:len(r)-1] {
+		if _, err := toValue(q); err != nil {
 			return nil, err
 		}
 	}
-	v, err := c.do(ctx, db.e, []any{"EXEC"})
+	v, err := toValue(r[len(r)-1])
 	switch {
 	case errors.Is(err, Nil):
 		return nil, ErrTxFailed
@@ -100,3 +138,8 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 	}
 	return out, first
 }
+
+var (
+	multiArgv = [][]byte{[]byte("MULTI")}
+	execArgv  = [][]byte{[]byte("EXEC")}
+)
