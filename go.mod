@@ -7,7 +7,6 @@ require (
 	github.com/redis/go-redis/v9 v9.7.0
 	github.com/redis/rueidis v1.0.56
 	github.com/spf13/cobra v1.10.2
-	github.com/tidwall/btree v1.8.2
 	golang.org/x/term v0.27.0
 	gonum.org/v1/plot v0.14.0
 )
