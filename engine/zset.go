@@ -189,9 +189,8 @@ func (z *zset) setScore(n *znode, score float64) {
 	if !z.big {
 		score = listpackScore(score)
 	}
-	z.tree.delete(n.score, n)
+	z.tree.rescore(n.score, n, score)
 	n.score = score
-	z.tree.insert(score, n)
 }
 
 // remove deletes member and reports whether it was there.

@@ -3,19 +3,21 @@ package engine
 // ztree is a sorted set's order index: a counted B+tree of (score, member)
 // items in Redis's order (score, then member bytes). Leaves hold the items
 // and are chained both ways for range walks; an inner page holds, for each
-// child, the child's lowest item and how many items lie below it, so rank
-// and position lookups are one descent, O(log n), like Redis's skiplist
-// spans but with a few cache misses per level instead of one per step.
+// child, the child's lowest item and how many items lie below it. Rank,
+// access by position and bounded counts are one descent, O(log n), as with
+// the spans of Redis's skiplist, but a descent touches a few cache lines a
+// level where a skiplist touches a node a step (see docs/architecture.md,
+// "Sorted sets", for the measurements).
 //
 // An item is a score and the member's dict node (see znode): the score is
 // kept beside the pointer so that comparisons read the node, for its member
 // bytes, only when scores tie.
 //
-// Invariants (checked by TestZtreeMatchesModel): keys ascend within a page
-// and across the leaf chain; each inner key is exactly its child's lowest
-// item and each count its child's item total; every page but the root
-// holds at least zminFill keys, except the last leaf, which appends start
-// afresh (see split); the root is a leaf or has two children or more.
+// Invariants (checkTree in the tests verifies them): keys ascend within a
+// page and along the leaf chain; each inner key is exactly its child's
+// lowest item and each count its child's item total; every page but the
+// root holds at least zminFill keys, except the last leaf, where appends
+// start afresh (see split); an inner root has two children or more.
 type ztree struct {
 	root        *zpage // nil when empty
 	first, last *zpage // the ends of the leaf chain
@@ -64,8 +66,6 @@ type zstep struct {
 	i int
 }
 
-func (t *ztree) len() int { return t.count }
-
 // search returns the first position from lo on whose key is after (score,
 // member), or not before it unless orEqual. Scores are compared in place;
 // members, read through the nodes, only on ties.
@@ -100,11 +100,10 @@ func (x *zpage) searchBy(lo int, before func(float64, *znode) bool) int {
 	return lo
 }
 
-// The child of an inner page that holds a position or a bound is found by
-// its lowest key (skipping key 0, which every search passes): the last
-// child whose lowest key is before the bound, or the first child.
-
 // seek fills p with the way to (score, member), or to where it would go.
+// In an inner page it takes the last child whose lowest key is not after
+// the bound, or the first child (key 0 is never compared); rank does the
+// same, and countBefore takes the last child whose lowest key is before.
 func (t *ztree) seek(p *zpath, score float64, member string) {
 	x := t.root
 	for p.depth = 0; x.kids != nil; p.depth++ {
@@ -191,41 +190,49 @@ func (t *ztree) at(i int) zitem {
 	return zitem{p.leaf.scores[p.pos], p.leaf.nodes[p.pos].member}
 }
 
-// zcursor walks the items from a position up the leaf chain, or down it
-// when reverse: O(log n) to start, then O(1) an item. The tree must not
-// change while a cursor is in use.
+// zcursor walks the items from a position up the leaf chain, or down it:
+// O(log n) to start, then O(1) an item. The tree must not change while a
+// cursor is in use.
 type zcursor struct {
-	x       *zpage
-	i       int
-	reverse bool
+	x    *zpage
+	i    int
+	step int // +1 or -1
 }
 
-// cursor starts at position from; outside 0..count-1 it is already done.
+// cursor starts at position from, walking down when reverse; outside
+// 0..count-1 it is already done.
 func (t *ztree) cursor(from int, reverse bool) zcursor {
 	if from < 0 || from >= t.count {
 		return zcursor{}
 	}
 	var p zpath
 	t.seekIndex(&p, from)
-	return zcursor{p.leaf, p.pos, reverse}
+	c := zcursor{p.leaf, p.pos, 1}
+	if reverse {
+		c.step = -1
+	}
+	return c
 }
 
 // next returns the cursor's item and moves on, or false when done.
-func (c *zcursor) next() (zitem, bool) {
+func (c *zcursor) next() (it zitem, ok bool) {
 	if c.x == nil {
-		return zitem{}, false
+		return it, false
 	}
-	it := zitem{c.x.scores[c.i], c.x.nodes[c.i].member}
-	if !c.reverse {
-		if c.i++; c.i == c.x.n {
-			c.x, c.i = c.x.next, 0
-		}
-	} else if c.i--; c.i < 0 {
-		if c.x = c.x.prev; c.x != nil {
-			c.i = c.x.n - 1
-		}
+	it = zitem{c.x.scores[c.i], c.x.nodes[c.i].member}
+	if c.i += c.step; uint(c.i) >= uint(c.x.n) {
+		c.turn()
 	}
 	return it, true
+}
+
+// turn moves the cursor to the next leaf in its direction.
+func (c *zcursor) turn() {
+	if c.step > 0 {
+		c.x, c.i = c.x.next, 0
+	} else if c.x = c.x.prev; c.x != nil {
+		c.i = c.x.n - 1
+	}
 }
 
 // insert adds n with score, which must not be present.
@@ -364,11 +371,51 @@ func (x *zpage) remove(i int) {
 // delete removes n, which must be present with score.
 func (t *ztree) delete(score float64, n *znode) {
 	var p zpath
-	t.seek(&p, score, n.member)
+	t.find(&p, score, n)
+	t.removeAt(&p)
+}
+
+// find fills p with the way to n, which must be present with score.
+func (t *ztree) find(p *zpath, score float64, n *znode) {
+	t.seek(p, score, n.member)
 	if p.pos == p.leaf.n || p.leaf.nodes[p.pos] != n {
-		panic("ztree: deleting an item that is not there")
+		panic("ztree: no such item")
+	}
+}
+
+// rescore moves n from score old to score. When n keeps its place between
+// its neighbours (a small ZINCRBY, usually) only its score changes, as
+// Redis's zslUpdateScore does; else it is removed and inserted again.
+func (t *ztree) rescore(old float64, n *znode, score float64) {
+	var p zpath
+	t.find(&p, old, n)
+	x, i := p.leaf, p.pos
+	prev, pi := x, i-1
+	if pi < 0 {
+		prev, pi = x.prev, 0
+		if prev != nil {
+			pi = prev.n - 1
+		}
+	}
+	next, ni := x, i+1
+	if ni == x.n {
+		next, ni = x.next, 0
+	}
+	if (prev == nil || itemBefore(prev, pi, score, n.member)) && (next == nil || !itemBefore(next, ni, score, n.member)) {
+		x.scores[i] = score
+		if i == 0 {
+			p.setMin(p.depth, score, n)
+		}
+		return
 	}
 	t.removeAt(&p)
+	t.insert(score, n)
+}
+
+// itemBefore reports whether item i of leaf x sorts before (score, member).
+func itemBefore(x *zpage, i int, score float64, member string) bool {
+	s := x.scores[i]
+	return s < score || s == score && x.nodes[i].member < member
 }
 
 // deleteAt removes and returns the item at position i (0 <= i < count).

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -39,6 +41,16 @@ func (m *treeModel) delete(tr *ztree, member string) {
 	delete(m.nodes, member)
 	m.items = slices.Delete(m.items, m.pos(zitem{n.score, member}), m.pos(zitem{n.score, member})+1)
 	tr.delete(n.score, n)
+}
+
+func (m *treeModel) rescore(tr *ztree, member string, score float64) {
+	n := m.nodes[member]
+	i := m.pos(zitem{n.score, member})
+	m.items = slices.Delete(m.items, i, i+1)
+	tr.rescore(n.score, n, score)
+	n.score = score
+	it := zitem{score, member}
+	m.items = slices.Insert(m.items, m.pos(it), it)
 }
 
 // deleteAt removes position i from both and checks the tree returned the
@@ -90,7 +102,7 @@ func treeMember(rng *rand.Rand) string {
 }
 
 // TestZtreeMatchesModel runs random inserts, deletes (by item, by position,
-// at both ends), score changes, rank and position lookups, bounded counts
+// at both ends), score changes (in place or moving), rank and position lookups, bounded counts
 // and walks in both directions against the model, through phases that grow
 // the tree to three levels, empty it, and fill it in ascending and
 // descending order; the invariants are checked all along.
@@ -134,8 +146,11 @@ func TestZtreeMatchesModel(t *testing.T) {
 					m.deleteAt(t, &tr, len(m.items)-1)
 				default:
 					mb := pick()
-					m.delete(&tr, mb)
-					m.insert(&tr, mb, randomScore())
+					score := randomScore()
+					if rng.IntN(2) == 0 { // a small step: often in place
+						score = m.nodes[mb].score + float64(rng.IntN(5)-2)/4
+					}
+					m.rescore(&tr, mb, score)
 				}
 			default:
 				checkLookups(t, &tr, m, rng)
@@ -442,4 +457,27 @@ func BenchmarkZsetIndex(b *testing.B) {
 			z.scoreSpan(&scoreRange{min: lo, max: lo + 100_000})
 		}
 	})
+}
+
+// BenchmarkZsetMemory reports the heap a 1M-member sorted set holds per
+// member (dict, nodes and order index), members "player:N" as in the
+// leaderboard benchmarks, random-ish scores.
+func BenchmarkZsetMemory(b *testing.B) {
+	const n = 1_000_000
+	lim := zlimits{entries: 128, value: 64}
+	var perMember float64
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		z := newZset()
+		for i := range n {
+			z.add("player:"+strconv.Itoa(i), float64(uint32(i*2654435761)%1_000_000), 0, lim)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perMember = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(z)
+	}
+	b.ReportMetric(perMember, "B/member")
 }
