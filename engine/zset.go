@@ -206,11 +206,12 @@ func (z *zset) remove(member string) bool {
 // removeRange deletes the members at positions [from, to) and returns how
 // many it removed.
 func (z *zset) removeRange(from, to int) int {
-	for i := from; i < to; i++ {
+	count := max(to-from, 0)
+	for range count {
 		_, n := z.tree.deleteAt(from)
 		z.dict.remove(n.hash, n.member)
 	}
-	return max(to-from, 0)
+	return count
 }
 
 // pop removes and returns the lowest member, or the highest.
@@ -241,7 +242,10 @@ func (z *zset) at(i int) zitem { return z.tree.at(i) }
 // then O(1) per member.
 func (z *zset) each(from int, reverse bool, fn func(zitem) bool) {
 	c := z.tree.cursor(from, reverse)
-	for it, ok := c.next(); ok && fn(it); it, ok = c.next() {
+	for it, ok := c.next(); ok; it, ok = c.next() {
+		if !fn(it) {
+			return
+		}
 	}
 }
 
