@@ -11,7 +11,7 @@ import (
 
 // Leaderboard benchmarks: one sorted set of 100 000 players with scores
 // spread over a million values. Each operation picks a random player, so
-// the B-tree is walked cold, not along a cached path.
+// the order index (a B+tree) is walked cold, not along a cached path.
 // go test -run '^$' -bench Leaderboard -benchmem .
 
 const lbPlayers = 100_000
@@ -46,8 +46,8 @@ func randomPicks() (idx []int, scores []float64) {
 	return idx, scores
 }
 
-// ZADD of an existing player with a new score: a hash lookup, a B-tree
-// delete and a B-tree insert.
+// ZADD of an existing player with a new score: a hash lookup, a B+tree
+// delete and a B+tree insert.
 func BenchmarkLeaderboardZAddUpdate(b *testing.B) {
 	idx, scores := randomPicks()
 	db, players := leaderboard(b)
@@ -82,7 +82,7 @@ func BenchmarkLeaderboardPage50(b *testing.B) {
 	}
 }
 
-// A random player's rank: a hash lookup and a counted B-tree descent.
+// A random player's rank: a hash lookup and a counted B+tree descent.
 func BenchmarkLeaderboardZRank(b *testing.B) {
 	idx, _ := randomPicks()
 	db, players := leaderboard(b)

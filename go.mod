@@ -8,7 +8,6 @@ require (
 	github.com/redis/rueidis v1.0.56
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
-	github.com/tidwall/btree v1.8.2
 	github.com/yuin/gopher-lua v1.1.2
 	golang.org/x/net v0.37.0
 	golang.org/x/term v0.30.0

@@ -701,18 +701,6 @@ func (c *Ctx) zpopGeneric(e *entry, key []byte, highest bool, count int64, emitK
 	}
 }
 
-// pop removes and returns the lowest member, or the highest.
-func (z *zset) pop(highest bool) zitem {
-	var it zitem
-	if highest {
-		it, _ = z.tree.PopMax()
-	} else {
-		it, _ = z.tree.PopMin()
-	}
-	z.dict.remove(zhash(it.member), it.member)
-	return it
-}
-
 // ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
 func cmdZmpop(c *Ctx) {
 	keys, highest, count, ok := c.parseZmpop(1)
@@ -1330,8 +1318,8 @@ func (r *scoreRange) belowMax(s float64) bool { return s < r.max || s == r.max &
 
 // scoreSpan is the positions [lo, hi) of the members whose scores are in r.
 func (z *zset) scoreSpan(r *scoreRange) (lo, hi int) {
-	lo = z.countBefore(func(it zitem) bool { return !r.aboveMin(it.score) })
-	hi = z.countBefore(func(it zitem) bool { return r.belowMax(it.score) })
+	lo = z.tree.countBefore(func(s float64, _ *znode) bool { return !r.aboveMin(s) })
+	hi = z.tree.countBefore(func(s float64, _ *znode) bool { return r.belowMax(s) })
 	return lo, max(lo, hi)
 }
 
@@ -1367,7 +1355,7 @@ func (r *lexRange) belowMax(m string) bool {
 
 // lexSpan is the positions [lo, hi) of the members in r.
 func (z *zset) lexSpan(r *lexRange) (lo, hi int) {
-	lo = z.countBefore(func(it zitem) bool { return !r.aboveMin(it.member) })
-	hi = z.countBefore(func(it zitem) bool { return r.belowMax(it.member) })
+	lo = z.tree.countBefore(func(_ float64, n *znode) bool { return !r.aboveMin(n.member) })
+	hi = z.tree.countBefore(func(_ float64, n *znode) bool { return r.belowMax(n.member) })
 	return lo, max(lo, hi)
 }

@@ -16,7 +16,8 @@ import (
 // Table-driven and property tests for sorted sets: what the differential
 // tests cannot pin down (the clock, random operations against a model, ZSCAN
 // while the set changes, sampling, inputs of other families) and the
-// internals behind them (the B-tree mirror, the rank fallback).
+// internals behind them (the order index itself has its own model test in
+// zset_tree_test.go).
 
 func TestZsetEncodingThresholds(t *testing.T) {
 	h := newHarness(t)
@@ -132,61 +133,55 @@ func fmtScored(items []zitem) string {
 
 // TestZsetMatchesModel applies random writes to a sorted set and to a sorted
 // slice, and after each one compares ranks, positional ranges, counts and
-// score ranges: with the counted descent and with its GetAt fallback. The
-// set crosses the listpack limit, so both encodings are covered.
+// score ranges. The set crosses the listpack limit, so both encodings are
+// covered.
 func TestZsetMatchesModel(t *testing.T) {
-	for _, fallback := range []bool{false, true} {
-		t.Run(fmt.Sprintf("fallback=%v", fallback), func(t *testing.T) {
-			forceBinarySearchRank = fallback
-			defer func() { forceBinarySearchRank = false }()
-			h := newHarness(t)
-			rng := rand.New(rand.NewPCG(1, 2))
-			scores := []float64{math.Inf(-1), -2.5, 0, 1, 1, 1, 3, 7.25, 1e9, math.Inf(1)}
-			var m zmodel
-			member := func() string { return "m" + strconv.Itoa(rng.IntN(400)) }
-			for step := range 3000 {
-				switch op := rng.IntN(10); {
-				case op < 5:
-					mb, s := member(), scores[rng.IntN(len(scores))]
-					if s == 1 {
-						s = float64(rng.IntN(50)) / 4
-					}
-					h.do("zadd", "z", strconv.FormatFloat(s, 'g', -1, 64), mb)
-					m.set(mb, s)
-				case op < 7:
-					mb := member()
-					want := ":0"
-					if m.remove(mb) {
-						want = ":1"
-					}
-					h.check("zrem z "+mb, want)
-				case op == 7 && len(m) > 0:
-					lo := rng.IntN(len(m))
-					hi := lo + rng.IntN(5)
-					h.check(fmt.Sprintf("zremrangebyrank z %d %d", lo, hi), fmt.Sprintf(":%d", min(hi, len(m)-1)-lo+1))
-					m = slices.Delete(m, lo, min(hi+1, len(m)))
-				case op == 8 && len(m) > 0:
-					it := m[len(m)-1]
-					h.check("zpopmax z", fmtScored([]zitem{it}))
-					m = m[:len(m)-1]
-				default:
-					mb := member()
-					i := m.find(mb)
-					cur := 0.0
-					if i >= 0 {
-						cur = m[i].score
-					}
-					if math.IsInf(cur, 0) {
-						continue // inf - inf would be NaN: ZINCRBY refuses it
-					}
-					h.do("zincrby", "z", "0.5", mb)
-					m.set(mb, cur+0.5)
-				}
-				if step%25 == 0 || step > 2950 {
-					checkAgainstModel(t, h, m, rng)
-				}
+	h := newHarness(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	scores := []float64{math.Inf(-1), -2.5, 0, 1, 1, 1, 3, 7.25, 1e9, math.Inf(1)}
+	var m zmodel
+	member := func() string { return "m" + strconv.Itoa(rng.IntN(400)) }
+	for step := range 3000 {
+		switch op := rng.IntN(10); {
+		case op < 5:
+			mb, s := member(), scores[rng.IntN(len(scores))]
+			if s == 1 {
+				s = float64(rng.IntN(50)) / 4
 			}
-		})
+			h.do("zadd", "z", strconv.FormatFloat(s, 'g', -1, 64), mb)
+			m.set(mb, s)
+		case op < 7:
+			mb := member()
+			want := ":0"
+			if m.remove(mb) {
+				want = ":1"
+			}
+			h.check("zrem z "+mb, want)
+		case op == 7 && len(m) > 0:
+			lo := rng.IntN(len(m))
+			hi := lo + rng.IntN(5)
+			h.check(fmt.Sprintf("zremrangebyrank z %d %d", lo, hi), fmt.Sprintf(":%d", min(hi, len(m)-1)-lo+1))
+			m = slices.Delete(m, lo, min(hi+1, len(m)))
+		case op == 8 && len(m) > 0:
+			it := m[len(m)-1]
+			h.check("zpopmax z", fmtScored([]zitem{it}))
+			m = m[:len(m)-1]
+		default:
+			mb := member()
+			i := m.find(mb)
+			cur := 0.0
+			if i >= 0 {
+				cur = m[i].score
+			}
+			if math.IsInf(cur, 0) {
+				continue // inf - inf would be NaN: ZINCRBY refuses it
+			}
+			h.do("zincrby", "z", "0.5", mb)
+			m.set(mb, cur+0.5)
+		}
+		if step%25 == 0 || step > 2950 {
+			checkAgainstModel(t, h, m, rng)
+		}
 	}
 }
 
@@ -418,26 +413,6 @@ func TestZpopGenericShapes(t *testing.T) {
 		}
 	}
 	h.check("exists z", ":0")
-}
-
-// TestBtreeMirror fails when tidwall/btree's node layout no longer matches
-// the mirror the counted descent reads (after a version change): the
-// fallback keeps results right, but ranks would cost O(log² n).
-func TestBtreeMirror(t *testing.T) {
-	if !mirrorMatches() {
-		t.Fatal("the tidwall/btree layout differs from treeMirror/nodeMirror; update them for the new version")
-	}
-	z := newZset()
-	lim := zlimits{entries: 128, value: 64}
-	for i := range 5000 {
-		z.add(fmt.Sprintf("m%05d", i), float64(i%97), 0, lim)
-	}
-	for i := 0; i < 5000; i += 37 {
-		it := z.at(i)
-		if r, _ := z.rank(it.member); r != i {
-			t.Fatalf("rank of position %d is %d", i, r)
-		}
-	}
 }
 
 // TestZsetBigValue exercises a set of 200 000 members: ranks and ranges at

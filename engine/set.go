@@ -235,10 +235,17 @@ func (s *setValue) clone() any {
 	return c
 }
 
-// memUsage implements object: the map (~48 bytes a member), the slots,
-// and the members' bytes.
+// memUsage implements object: the map, the slots, and the members' bytes.
 func (s *setValue) memUsage() int64 {
-	return 64 + int64(len(s.pos))*(48+stringAlloc) + int64(cap(s.slots))*int64(unsafe.Sizeof(setSlot{})) + s.bytes
+	return 64 + mapCost(len(s.pos)) + int64(len(s.pos))*stringAlloc + int64(cap(s.slots))*int64(unsafe.Sizeof(setSlot{})) + s.bytes
+}
+
+// mapCost estimates a Go map[string]int of n entries: groups of 8 slots
+// (24 bytes each, plus 8 control bytes) filled to 7/8 at most, and on
+// average to about 3/4 past the first group.
+func mapCost(n int) int64 {
+	groups := max(1, (n*4/3+7)/8)
+	return 48 + int64(groups)*(8+8*24)
 }
 
 func (s *setValue) encoding() string {

@@ -5,17 +5,15 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync"
 	"unsafe"
-
-	"github.com/tidwall/btree"
 )
 
 // zset is a sorted set value. Two structures hold the same members, as in
 // Redis: dict maps a member to its score (O(1) ZSCORE, and a cursor for
 // ZSCAN that survives growth and mutation), and tree orders (score, member)
-// pairs in a B-tree whose nodes count their items, giving O(log n) rank and
-// O(log n) access by position (ZRANK, ZRANGE, ZRANDMEMBER).
+// pairs in a B+tree whose inner pages count their items, giving O(log n)
+// rank and O(log n) access by position (ZRANK, ZRANGE, ZRANDMEMBER); see
+// ztree.
 //
 // big records Redis's encoding: a set starts as "listpack" and becomes
 // "skiplist", one way, when a write takes it past zset-max-listpack-entries
@@ -23,9 +21,30 @@ import (
 // structures are the same either way; only OBJECT ENCODING, ZSCAN's paging
 // and -0 scores (see listpackScore) depend on it.
 type zset struct {
-	tree *btree.BTreeG[zitem]
-	dict zdict
-	big  bool
+	tree    ztree
+	dict    zdict
+	big     bool
+	memAcct // bytes: the members' nodes (memberCost)
+}
+
+// memberCost is what a member's node takes: one 64-byte allocation with a
+// short member inside, or a node and the member's own allocation.
+func memberCost(m string) int64 {
+	if len(m) > inlineMember || len(m) == 0 {
+		return 48 + int64(allocSize(len(m)))
+	}
+	return 64
+}
+
+// memUsage implements accounted: the nodes, the hash table's buckets and the
+// tree: a small set's lone leaf as allocated, else 16-byte items in pages
+// about 70% full.
+func (z *zset) memUsage() int64 {
+	n := int64(unsafe.Sizeof(*z)) + z.bytes + int64(len(z.dict.buckets))*8
+	if r := z.tree.root; r != nil && r.kids == nil {
+		return n + 80 + 16*int64(len(r.scores))
+	}
+	return n + int64(z.dict.count)*16*10/7
 }
 
 // zitem is one member as the ordered index holds it.
@@ -43,9 +62,7 @@ func zless(a, b zitem) bool {
 	return a.member < b.member
 }
 
-func newZset() *zset {
-	return &zset{tree: btree.NewBTreeGOptions(zless, btree.Options{NoLocks: true})}
-}
+func newZset() *zset { return &zset{} }
 
 // zlimits are the listpack thresholds in force when a write happens.
 type zlimits struct{ entries, value int }
@@ -84,13 +101,14 @@ func (z *zset) clone() any {
 	return c
 }
 
-// appendSorted adds a copy of a member that sorts after every present one,
-// filling B-tree nodes completely (bulk load).
+// appendSorted adds a copy of a member that sorts after every present one
+// (a bulk load: appends fill the tree's leaves completely).
 func (z *zset) appendSorted(it zitem) {
 	n := newZnode(it.member, zhash(it.member))
 	n.score = it.score
 	z.dict.insert(n)
-	z.tree.Load(zitem{it.score, n.member})
+	z.tree.insert(it.score, n)
+	z.bytes += memberCost(it.member)
 }
 
 // score returns member's score.
@@ -165,7 +183,8 @@ func (z *zset) insert(h uint64, member string, score float64) {
 	n := newZnode(member, h)
 	n.score = score
 	z.dict.insert(n)
-	z.tree.Set(zitem{score, n.member})
+	z.tree.insert(score, n)
+	z.bytes += memberCost(member)
 }
 
 // inlineMember is the longest member stored inside its node.
@@ -193,9 +212,8 @@ func (z *zset) setScore(n *znode, score float64) {
 	if !z.big {
 		score = listpackScore(score)
 	}
-	z.tree.Delete(zitem{n.score, n.member})
+	z.tree.rescore(n.score, n, score)
 	n.score = score
-	z.tree.Set(zitem{score, n.member})
 }
 
 // remove deletes member and reports whether it was there.
@@ -204,23 +222,33 @@ func (z *zset) remove(member string) bool {
 	if n == nil {
 		return false
 	}
-	z.tree.Delete(zitem{n.score, n.member})
+	z.tree.delete(n.score, n)
+	z.bytes -= memberCost(n.member)
 	return true
 }
 
 // removeRange deletes the members at positions [from, to) and returns how
 // many it removed.
 func (z *zset) removeRange(from, to int) int {
-	if from >= to {
-		return 0
+	count := max(to-from, 0)
+	for range count {
+		_, n := z.tree.deleteAt(from)
+		z.dict.remove(n.hash, n.member)
+		z.bytes -= memberCost(n.member)
 	}
-	doomed := make([]zitem, 0, to-from)
-	z.walk(from, to-from, false, func(it zitem) { doomed = append(doomed, it) })
-	for _, it := range doomed {
-		z.dict.remove(zhash(it.member), it.member)
-		z.tree.Delete(it)
+	return count
+}
+
+// pop removes and returns the lowest member, or the highest.
+func (z *zset) pop(highest bool) zitem {
+	i := 0
+	if highest {
+		i = z.len() - 1
 	}
-	return len(doomed)
+	score, n := z.tree.deleteAt(i)
+	z.dict.remove(n.hash, n.member)
+	z.bytes -= memberCost(n.member)
+	return zitem{score, n.member}
 }
 
 // rank is member's 0-based position in ascending order.
@@ -229,77 +257,35 @@ func (z *zset) rank(member string) (int, bool) {
 	if n == nil {
 		return 0, false
 	}
-	x := zitem{n.score, n.member}
-	return z.countBefore(func(it zitem) bool { return zless(it, x) }), true
+	return z.tree.rank(n.score, n.member), true
 }
 
 // at returns the member at position i (0 <= i < len).
-func (z *zset) at(i int) zitem {
-	it, _ := z.tree.GetAt(i)
-	return it
-}
+func (z *zset) at(i int) zitem { return z.tree.at(i) }
 
 // each calls fn on the members at positions from, from+1... (from, from-1...
 // when reverse) until fn returns false or the set ends: O(log n) to start,
 // then O(1) per member.
 func (z *zset) each(from int, reverse bool, fn func(zitem) bool) {
-	n := z.tree.Len()
-	switch {
-	case from < 0 || from >= n:
-	case from == 0 && !reverse:
-		z.tree.Scan(fn)
-	case from == n-1 && reverse:
-		z.tree.Reverse(fn)
-	case reverse:
-		z.tree.Descend(z.at(from), fn)
-	default:
-		z.tree.Ascend(z.at(from), fn)
+	c := z.tree.cursor(from, reverse)
+	for it, ok := c.next(); ok; it, ok = c.next() {
+		if !fn(it) {
+			return
+		}
 	}
 }
 
 // walk calls fn on count members from position from, walking down when
 // reverse.
 func (z *zset) walk(from, count int, reverse bool, fn func(zitem)) {
-	if count > 0 {
-		z.each(from, reverse, func(it zitem) bool {
-			fn(it)
-			count--
-			return count > 0
-		})
-	}
-}
-
-// countBefore returns how many members satisfy before, a predicate that
-// holds for a prefix of the order ("below some bound"): the position where
-// that bound would go. It is a counted descent of the B-tree, O(log n).
-func (z *zset) countBefore(before func(zitem) bool) int {
-	if !countedDescent() {
-		return sort.Search(z.tree.Len(), func(i int) bool { return !before(z.at(i)) })
-	}
-	r := 0
-	for n := treeRoot(z.tree); n != nil; {
-		i := sort.Search(len(n.items), func(i int) bool { return !before(n.items[i]) })
-		if n.children == nil {
-			return r + i
+	c := z.tree.cursor(from, reverse)
+	for ; count > 0; count-- {
+		it, ok := c.next()
+		if !ok {
+			return
 		}
-		// Everything left of child i is before the bound: i items and
-		// children 0..i-1. Sum whichever side of child i is shorter.
-		ch := *n.children
-		if i <= len(n.items)/2 {
-			for _, c := range ch[:i] {
-				r += c.count
-			}
-			r += i
-		} else {
-			left := n.count - ch[i].count - (len(n.items) - i)
-			for _, c := range ch[i+1:] {
-				left -= c.count
-			}
-			r += left
-		}
-		n = ch[i]
+		fn(it)
 	}
-	return r
 }
 
 // fitListpack gives a freshly computed set (ZUNIONSTORE and friends) the
@@ -320,8 +306,7 @@ func (z *zset) fitListpack(lim zlimits) {
 	if neg {
 		for n := range z.dict.all() {
 			if n.score == 0 {
-				n.score = 0
-				z.tree.Set(zitem{0, n.member}) // -0 and 0 compare equal: replaces in place
+				z.setScore(n, 0)
 			}
 		}
 	}
@@ -338,82 +323,6 @@ func zsetOf(items []zitem) *zset {
 		z.appendSorted(it)
 	}
 	return z
-}
-
-// The counted descent reads the B-tree's nodes, which tidwall/btree does not
-// export (it offers GetAt but no rank). treeMirror and nodeMirror repeat the
-// layout of BTreeG and node in the exact version go.mod pins, v1.8.2;
-// countedDescent checks the mirror against the public API once, on a tree
-// built for the purpose, and countBefore falls back to a binary search over
-// GetAt (O(log² n)) if the layout ever differs.
-type treeMirror[T any] struct {
-	isoid        uint64
-	mu           *sync.RWMutex
-	root         *nodeMirror[T]
-	count        int
-	locks        bool
-	copyItems    bool
-	isoCopyItems bool
-	less         func(a, b T) bool
-	empty        T
-	max          int
-	min          int
-}
-
-type nodeMirror[T any] struct {
-	isoid    uint64
-	count    int
-	items    []T
-	children *[]*nodeMirror[T]
-}
-
-func treeRoot(t *btree.BTreeG[zitem]) *nodeMirror[zitem] {
-	return (*treeMirror[zitem])(unsafe.Pointer(t)).root
-}
-
-var countedDescent = sync.OnceValue(func() bool { return !forceBinarySearchRank && mirrorMatches() })
-
-// forceBinarySearchRank lets tests exercise the fallback.
-var forceBinarySearchRank = false
-
-// mirrorMatches builds a many-level tree through the public API and checks
-// that the mirror sees every item, in order, under nodes whose counts add up.
-func mirrorMatches() bool {
-	if unsafe.Sizeof(treeMirror[zitem]{}) != unsafe.Sizeof(btree.BTreeG[zitem]{}) {
-		return false
-	}
-	t := btree.NewBTreeGOptions(zless, btree.Options{NoLocks: true, Degree: 2})
-	const n = 64
-	for i := range n {
-		t.Set(zitem{float64(i), ""})
-	}
-	var seen []zitem
-	countsOK := true
-	var walk func(nd *nodeMirror[zitem]) int
-	walk = func(nd *nodeMirror[zitem]) int {
-		c := len(nd.items)
-		for i, it := range nd.items {
-			if nd.children != nil {
-				c += walk((*nd.children)[i])
-			}
-			seen = append(seen, it)
-		}
-		if nd.children != nil {
-			c += walk((*nd.children)[len(nd.items)])
-		}
-		countsOK = countsOK && c == nd.count
-		return c
-	}
-	root := treeRoot(t)
-	if root == nil || root.children == nil || walk(root) != n || !countsOK {
-		return false
-	}
-	for i, it := range seen {
-		if it.score != float64(i) {
-			return false
-		}
-	}
-	return true
 }
 
 // zdict maps members to their nodes: chained buckets indexed by the top bits
