@@ -181,8 +181,11 @@ type Spec struct {
 	hasKeys    bool // Redis's doesCommandHaveKeys
 	useSpecs   bool // a key spec without NOT_KEY and none with VARIABLE_FLAGS
 	// oneKey is the argv index of the only key of a command whose key specs
-	// say exactly that (GET, INCR, HSET...), 0 otherwise: KeyPositions' fast path.
+	// say exactly that (GET, INCR, HSET...), 0 otherwise: KeyRefs' fast path.
 	oneKey int
+	// onePos is oneKey, or 1 for the commands whose getkeys_proc always
+	// answers argv[1] alone (SET, SORT_RO, BITFIELD): KeyPositions' fast path.
+	onePos int
 }
 
 // Has reports whether s has every flag in f.
@@ -453,6 +456,10 @@ func newSpec(info, docs *node, parent *Spec, r *registry) (*Spec, error) {
 	if ks := s.KeySpecs; s.useSpecs && len(ks) == 1 && ks[0].BeginSearch == BeginSearchIndex &&
 		ks[0].FindKeys == FindKeysRange && ks[0].Range.LastKey == 0 {
 		s.oneKey = ks[0].Index
+	}
+	s.onePos = s.oneKey
+	if s.proc == procSet || s.proc == procSortRO || s.proc == procBitfield {
+		s.onePos = 1
 	}
 	s.hasKeys = s.proc != procNone || allInv&KeyNotKey != 0
 	if parent != nil && !strings.HasPrefix(s.Name, parent.Name+"|") {

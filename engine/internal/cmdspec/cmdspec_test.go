@@ -386,3 +386,39 @@ func BenchmarkKeyPositions(b *testing.B) {
 		})
 	}
 }
+
+// TestFastPathsMatchGeneral checks KeyPositions' and KeyRefs' one-key
+// shortcuts against the general parser for every command and subcommand, on
+// argv of every length up to 6 and with SET's GET and BITFIELD's SET options.
+func TestFastPathsMatchGeneral(t *testing.T) {
+	shapes := [][]string{{}, {"k"}, {"k", "v"}, {"k", "v", "get"}, {"k", "set", "u8", "0", "1"}, {"k", "a", "b", "c", "d"}}
+	var specs []*Spec
+	for _, s := range All() {
+		specs = append(specs, s)
+		specs = append(specs, s.Subcommands...)
+	}
+	fast := 0
+	for _, s := range specs {
+		for _, shape := range shapes {
+			name := strings.Split(s.Name, "|")
+			argv := argvOf(append(name, shape...)...)
+			got, gerr := s.KeyPositions(argv, nil)
+			want, werr := s.keys(argv, nil, nil)
+			if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+				t.Errorf("%q: KeyPositions %v %v, general %v %v", argv, got, gerr, want, werr)
+			}
+			var wflags []KeyFlag
+			rpos, rflags, rerr := s.KeyRefs(argv, nil, nil)
+			wpos, werr := s.keys(argv, nil, &wflags)
+			if (rerr == nil) != (werr == nil) || !reflect.DeepEqual(rpos, wpos) || !reflect.DeepEqual(rflags, wflags) {
+				t.Errorf("%q: KeyRefs %v %v %v, general %v %v %v", argv, rpos, rflags, rerr, wpos, wflags, werr)
+			}
+		}
+		if s.onePos > 0 {
+			fast++
+		}
+	}
+	if fast < 100 {
+		t.Errorf("only %d commands take the one-key fast path", fast)
+	}
+}

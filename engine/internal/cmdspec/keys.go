@@ -106,8 +106,8 @@ func GetKeys(argv [][]byte, dst []int) ([]int, error) {
 // commands without key arguments it returns dst unchanged and no error. It
 // never panics on short argv and does not allocate when dst has capacity.
 func (s *Spec) KeyPositions(argv [][]byte, dst []int) ([]int, error) {
-	if s.oneKey > 0 && s.oneKey < len(argv) {
-		return append(dst, s.oneKey), nil
+	if s.onePos > 0 && s.onePos < len(argv) {
+		return append(dst, s.onePos), nil
 	}
 	return s.keys(argv, dst, nil)
 }
