@@ -252,13 +252,7 @@ func cmdHdel(c *Ctx) {
 			}
 		}
 	}
-	if n > 0 {
-		c.keyChanged(key, notifyHash, "hdel")
-		if h.length() == 0 {
-			c.deleteEmpty(e)
-		}
-	}
-	c.w.Int(int64(n))
+	c.removed(e, n, notifyHash, "hdel", h.length() == 0)
 }
 
 // HEXISTS key field

@@ -128,13 +128,7 @@ func cmdSrem(c *Ctx) {
 			}
 		}
 	}
-	if n > 0 {
-		c.keyChanged(key, notifySet, "srem")
-		if s.len() == 0 {
-			c.deleteEmpty(e)
-		}
-	}
-	c.w.Int(int64(n))
+	c.removed(e, n, notifySet, "srem", s.len() == 0)
 }
 
 // SISMEMBER key member

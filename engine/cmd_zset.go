@@ -571,8 +571,7 @@ func cmdZrem(c *Ctx) {
 			break
 		}
 	}
-	c.w.Int(int64(n))
-	c.removed(e, n, "zrem")
+	c.removed(e, n, notifyZSet, "zrem", z.len() == 0)
 }
 
 // zsetWriteOrZero is lookupWriteType for the removals: key's entry, or nil
@@ -583,18 +582,6 @@ func (c *Ctx) zsetWriteOrZero(key []byte) *entry {
 		c.w.Int(0)
 	}
 	return e
-}
-
-// removed publishes event after a command removed n members of e's set, and
-// deletes the key when it is empty.
-func (c *Ctx) removed(e *entry, n int, event string) {
-	if n == 0 {
-		return
-	}
-	c.keyChanged(e.keyBytes(), notifyZSet, event)
-	if e.obj.(*zset).len() == 0 {
-		c.deleteEmpty(e)
-	}
 }
 
 // ZREMRANGEBYRANK key start stop
@@ -617,8 +604,7 @@ func (c *Ctx) zremrangeGeneric(by zrangeBy, event string) {
 	}
 	z := e.obj.(*zset)
 	n := z.removeRange(z.span(&b, false))
-	c.w.Int(int64(n))
-	c.removed(e, n, event)
+	c.removed(e, n, notifyZSet, event, z.len() == 0)
 }
 
 // ZPOPMIN key [count]

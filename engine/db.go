@@ -250,6 +250,20 @@ func (c *Ctx) deleteEmpty(e *entry) {
 	c.notify(notifyGeneric, "del", e.keyBytes())
 }
 
+// removed ends a command that removed n members of e's collection (HDEL,
+// SREM, ZREM...): when n > 0 it publishes event and deletes the key if the
+// removal left it empty, then replies n (Redis's order, which a client
+// subscribed to its own keyspace events observes).
+func (c *Ctx) removed(e *entry, n int, class notifyClass, event string, empty bool) {
+	if n > 0 {
+		c.keyChanged(e.keyBytes(), class, event)
+		if empty {
+			c.deleteEmpty(e)
+		}
+	}
+	c.w.Int(int64(n))
+}
+
 // keyCount is the number of keys in database db; every shard must be locked.
 func (c *Ctx) keyCount(db int) int {
 	n := 0
