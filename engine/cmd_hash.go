@@ -83,6 +83,7 @@ func cmdHset(c *Ctx) {
 // hsetReply runs HSET or HMSET and returns the number of new fields; it
 // replies errors itself.
 func (c *Ctx) hsetReply() (int, bool) {
+	c.eventsAfterReply()
 	if len(c.argv)%2 == 1 {
 		c.w.Error(errWrongArgs(c.cmd.Name))
 		return 0, false
@@ -306,6 +307,7 @@ func cmdHvals(c *Ctx) { c.hgetall(false, true) }
 
 // HINCRBY key field increment
 func cmdHincrby(c *Ctx) {
+	c.eventsAfterReply()
 	by, ok := c.intArg(3)
 	if !ok {
 		return

@@ -96,6 +96,7 @@ func cmdLpushx(c *Ctx) { c.pushGeneric(listHead, true) }
 func cmdRpushx(c *Ctx) { c.pushGeneric(listTail, true) }
 
 func (c *Ctx) pushGeneric(where int, xx bool) {
+	c.eventsAfterReply()
 	n, err := listPush(c, c.argv[1], c.argv[2:], where, xx)
 	if err != "" {
 		c.w.Error(err)

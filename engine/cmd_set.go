@@ -454,13 +454,17 @@ func cmdSinterstore(c *Ctx) {
 		maxIntset := c.maxIntset()
 		interSets(sets, func(m string) bool { res.addString(m, maxIntset); return true })
 	}
-	c.storeSet(c.argv[1], res, "sinterstore")
+	c.storeSet(c.argv[1], res, "sinterstore", slices.Contains(sets, nil))
 }
 
 // storeSet makes res the value of key for the STORE commands, replacing any
 // value (and TTL) it had, and replies with its size; an empty result deletes
-// the key instead.
-func (c *Ctx) storeSet(key []byte, res *setValue, event string) {
+// the key instead. The events follow the reply, as in Redis, except for
+// SINTERSTORE of a missing set (early), whose "del" comes first.
+func (c *Ctx) storeSet(key []byte, res *setValue, event string, early bool) {
+	if !early {
+		c.eventsAfterReply()
+	}
 	if res.len() == 0 {
 		if e := c.lookup(key); e != nil {
 			c.remove(e)
@@ -575,7 +579,7 @@ func (c *Ctx) sunionDiff(op func(*Ctx, []*setValue) *setValue, storeEvent string
 		c.replySet(res)
 		return
 	}
-	c.storeSet(c.argv[1], res, storeEvent)
+	c.storeSet(c.argv[1], res, storeEvent, false)
 }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]

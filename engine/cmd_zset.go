@@ -77,6 +77,7 @@ func cmdZincrby(c *Ctx) { c.zaddGeneric(zaddIncr) }
 // zaddGeneric parses ZADD's options and elements, refusing the combinations
 // Redis refuses and every score before touching the key, then applies them.
 func (c *Ctx) zaddGeneric(f zaddFlags) {
+	c.eventsAfterReply()
 	ch := false
 	i := 2
 opts:

@@ -27,7 +27,18 @@ type Ctx struct {
 	// reconciled with the memory accounting after it (memory.go).
 	written  [3]writtenEntry
 	nwritten int
+	// afterReply: the command's events reach its own session after its
+	// reply (eventsAfterReply); until then they wait in selfPush.
+	afterReply bool
+	selfPush   []Message
 }
+
+// eventsAfterReply makes the keyspace events the command publishes to its
+// own session (a RESP3 client subscribed to them) follow the command's
+// reply instead of preceding it: Redis 7.0 notifies before replying in most
+// commands but after it in some (LPUSH, HSET, ZADD, ZPOPMIN...), and a
+// client subscribed to its own keys sees the difference.
+func (c *Ctx) eventsAfterReply() { c.afterReply = true }
 
 // keyHint remembers the keyspace hash of one key (by the address and length
 // of its bytes), so a command's lookup does not hash the key a second time.
@@ -169,6 +180,9 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 	cmd.handler(c)
 	if c.nwritten > 0 {
 		c.reconcileWritten()
+	}
+	for i := range c.selfPush {
+		WriteMessage(s.out, &c.selfPush[i])
 	}
 	s.cmds.Add(1)
 	s.last.Store(e.coarseMs())

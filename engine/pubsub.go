@@ -15,7 +15,9 @@ import (
 // channel). Publishers never wait for subscribers: a subscriber whose queue
 // outgrows client-output-buffer-limit's pubsub class is disconnected. A
 // message a session publishes to itself is written into its reply stream at
-// once, before the publishing command's reply, as Redis does.
+// once, before the publishing command's reply, as Redis does; the commands
+// Redis answers before notifying (LPUSH, HSET, ZADD, the sorted-set pops...)
+// hold their own session's events until the reply is out (eventsAfterReply).
 
 var pubsubCommands = []cmdDef{
 	{name: "subscribe", handler: cmdSubscribe, opts: subscribedOK},
@@ -253,7 +255,12 @@ func (s *Session) pushDirect() bool {
 func (e *Engine) deliver(s, self *Session, m *Message) {
 	q := &s.push
 	if s == self && s.out != nil && s.pushDirect() {
-		WriteMessage(s.out, m)
+		if s.depth > 0 && s.ctxs[s.depth-1].afterReply {
+			c := s.ctxs[s.depth-1]
+			c.selfPush = append(c.selfPush, *m)
+		} else {
+			WriteMessage(s.out, m)
+		}
 		return
 	}
 	lim := e.conf().OutputBufferLimits[ClientPubSub]
