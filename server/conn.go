@@ -28,6 +28,23 @@ type conn struct {
 	// check is out.check as a func value, made once (a method value
 	// allocates each time it is taken).
 	check func(int) (int, error)
+	// execMu is held while a command of the connection runs; kill takes it
+	// to close the socket between commands.
+	execMu sync.Mutex
+}
+
+// kill is the session's Kill (CLIENT KILL, ACL changes, output limits): it
+// closes the socket at once unless a command of the connection is running,
+// in which case the connection's goroutine closes it when that command
+// returns (the loop checks Closing before and after each one). Either way no
+// command of a killed client runs after its socket is closed, as in Redis: a
+// client that reconnects at once cannot have its old pipelined commands land
+// after its new ones.
+func (cn *conn) kill() {
+	if cn.execMu.TryLock() {
+		_ = cn.c.Close()
+		cn.execMu.Unlock()
+	}
 }
 
 func (s *Server) serve(c net.Conn) {
@@ -48,12 +65,13 @@ func (s *Server) serve(c net.Conn) {
 	if hook := testConnHook; hook != nil {
 		hook(c)
 	}
-	sess := s.admit(c)
+	cn := &conn{s: s, c: c}
+	sess := s.admit(cn)
 	if sess == nil {
 		return
 	}
 	defer sess.Close()
-	cn := &conn{s: s, c: c, sess: sess}
+	cn.sess = sess
 	cn.in = connReader{cn: cn, last: time.Now(), raw: rawConn(c)}
 	cn.out = connOutput{cn: cn}
 	cn.check = cn.out.check
@@ -98,12 +116,15 @@ func (cn *conn) loop() {
 			_ = cn.flush()
 			return
 		}
+		cn.execMu.Lock()
 		if sess.Closing() {
 			// Killed (CLIENT KILL) while commands were still buffered: as
 			// in Redis, none of them runs.
+			cn.execMu.Unlock()
 			return
 		}
 		cn.s.e.Exec(sess, argv, w)
+		cn.execMu.Unlock()
 		if cn.out.killed || cn.s.abandoned.Load() {
 			return
 		}

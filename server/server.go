@@ -236,8 +236,9 @@ const deniedMsg = "-DENIED Redis is running in protected mode because protected 
 // session when it passes. The check and the registration are atomic, so
 // clients connecting at once cannot exceed maxclients. A refused client gets
 // Redis's error, and nil is returned.
-func (s *Server) admit(c net.Conn) *engine.Session {
-	refusal, sess := s.register(c)
+func (s *Server) admit(cn *conn) *engine.Session {
+	c := cn.c
+	refusal, sess := s.register(cn)
 	if refusal != "" {
 		s.e.RejectedConnection()
 		// Best effort, as in Redis: the client may already be gone.
@@ -247,7 +248,8 @@ func (s *Server) admit(c net.Conn) *engine.Session {
 	return sess
 }
 
-func (s *Server) register(c net.Conn) (refusal string, sess *engine.Session) {
+func (s *Server) register(cn *conn) (refusal string, sess *engine.Session) {
+	c := cn.c
 	cfg := s.e.Config()
 	s.admitMu.Lock()
 	defer s.admitMu.Unlock()
@@ -257,7 +259,7 @@ func (s *Server) register(c net.Conn) (refusal string, sess *engine.Session) {
 	case s.cfg.ProtectedMode && s.e.DefaultUserNoPass() && !isLoopback(c.RemoteAddr()):
 		return deniedMsg, nil
 	}
-	info := engine.ConnInfo{Addr: c.RemoteAddr().String(), LAddr: c.LocalAddr().String(), Kill: func() { _ = c.Close() }}
+	info := engine.ConnInfo{Addr: c.RemoteAddr().String(), LAddr: c.LocalAddr().String(), Kill: cn.kill}
 	if _, unix := c.(*net.UnixConn); unix {
 		info.Addr, info.LAddr = s.cfg.UnixSocket+":0", s.cfg.UnixSocket+":0"
 	}
