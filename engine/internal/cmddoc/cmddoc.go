@@ -96,13 +96,15 @@ func parseDocs(name string, m engine.Reply) *command {
 }
 
 // Markdown renders docs/commands.md. engineDir is the engine package's
-// directory, whose differential tests are scanned for the commands they send.
+// directory: its differential tests, and those of the lua and server
+// packages beside it, are scanned for the commands they send.
 func Markdown(engineDir string) ([]byte, error) {
 	impl, err := implemented()
 	if err != nil {
 		return nil, err
 	}
-	tested, err := differentialCommands(engineDir, impl)
+	tested, err := differentialCommands([]string{engineDir,
+		filepath.Join(engineDir, "..", "lua"), filepath.Join(engineDir, "..", "server")}, impl)
 	if err != nil {
 		return nil, err
 	}

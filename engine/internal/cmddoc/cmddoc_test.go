@@ -123,18 +123,18 @@ func TestDifferentialScan(t *testing.T) {
 	write("a_test.go", `package x
 import "github.com/cachee/cachee/internal/oracle"
 var _ = oracle.Pair{}
-var cases = []string{"@approx=1 ttl k", "set k v"}
+var cases = []string{"@approx=1 ttl k", "set k v", "S: @3 lpush l a"}
 func f(p *oracle.Pair) { p.Do("CLIENT", "LIST"); p.Do("nosuch") }
 `)
 	write("b_test.go", `package x
 func g() { call("GET", "k") }
 `)
-	impl := map[string]*command{"ttl": {}, "set": {}, "client": {}, "get": {}}
-	got, err := differentialCommands(dir, impl)
+	impl := map[string]*command{"ttl": {}, "set": {}, "client": {}, "get": {}, "lpush": {}}
+	got, err := differentialCommands([]string{dir}, impl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"ttl", "set", "client", "client|list"} {
+	for _, name := range []string{"ttl", "set", "client", "client|list", "lpush"} {
 		if !got[name] {
 			t.Errorf("%s not found", name)
 		}

@@ -12,19 +12,27 @@ import (
 const oraclePath = `"github.com/cachee/cachee/internal/oracle"`
 
 // differentialCommands returns the commands (and "cmd|sub" subcommands)
-// that the differential tests in dir send: every test file importing the
+// that the differential tests in dirs send: every test file importing the
 // oracle is read, and each string literal is taken as a command line
-// ("set k v", or "@approx=1 ttl k" in a diffCase script), as are the
-// leading string arguments of a call joined (p.Do("CLIENT", "LIST")).
-func differentialCommands(dir string, impl map[string]*command) (map[string]bool, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
-	if err != nil {
-		return nil, err
+// ("set k v"; "@approx=1 ttl k" in a diffCase script; "S: @3 lpush l a" in a
+// multi-connection one), as are the leading string arguments of a call
+// joined (p.Do("CLIENT", "LIST")).
+func differentialCommands(dirs []string, impl map[string]*command) (map[string]bool, error) {
+	var files []string
+	for _, dir := range dirs {
+		fs, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
 	}
 	tested := map[string]bool{}
 	note := func(line string) {
 		f := strings.Fields(strings.ToLower(line))
-		if len(f) > 0 && strings.HasPrefix(f[0], "@") {
+		if len(f) > 0 && len(f[0]) == 2 && f[0][1] == ':' {
+			f = f[1:] // the connection of a multi-connection script
+		}
+		for len(f) > 0 && strings.HasPrefix(f[0], "@") {
 			f = f[1:]
 		}
 		if len(f) == 0 || impl[f[0]] == nil {

@@ -12,7 +12,7 @@ var notes = map[string]string{
 		"are always 0, and `sub`, `psub`, `ssub` and `multi` are always 0, 0, 0 and -1. In-process clients " +
 		"connected with the dialer show `addr=inprocess:N laddr=inprocess:0`.",
 	"client|info":     "The same line as CLIENT LIST, with the same differences.",
-	"client|no-evict": "Accepted and shown in the flags, but cachee has no eviction (no maxmemory) to exempt a client from.",
+	"client|no-evict": "Accepted and shown in the flags; cachee has no client eviction (maxmemory-clients), so there is nothing to exempt the client from.",
 	"command": "Lists only the commands cachee implements; subcommands are sorted by name (Redis lists them " +
 		"in a per-process random order).",
 	"command|count": "Counts only the commands cachee implements.",
