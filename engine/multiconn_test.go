@@ -37,7 +37,8 @@ import (
 //	               unspecified: same names, and the same kinds and counts in order
 //	@drain         publish "fence" from another connection and compare every
 //	               message X receives before it (X must be subscribed to "fence");
-//	               "@drain sorted" compares them as a multiset
+//	               "@drain sorted" compares them as a multiset; a RESP3 set
+//	               among them (a self-subscribed client's reply) is sorted
 //	@close         close X on both servers and wait until both have let it go
 //	@blocked N     wait until both servers count N blocked clients (INFO)
 //	@closed        the server has closed X's connection
@@ -320,6 +321,12 @@ func (r *coRun) run(s *coSide, c *coClient, directive string, args []string) []s
 					slices.Sort(msgs)
 				}
 				return msgs
+			}
+			// A self-subscribed client's own replies come through here
+			// too; a RESP3 set's order is unspecified.
+			if raw[0] == '~' {
+				msgs = append(msgs, coCanonical(t, raw))
+				continue
 			}
 			msgs = append(msgs, string(raw))
 		}
