@@ -192,3 +192,36 @@ func TestConnKeepsSessionState(t *testing.T) {
 		t.Fatalf("Do with cancelled context: %v", err)
 	}
 }
+
+// TestExpireTyped pins the typed Expire: a TTL with millisecond precision,
+// false for a missing key, and a non-positive ttl deleting the key as
+// PEXPIRE does.
+func TestExpireTyped(t *testing.T) {
+	db, clk := open(t)
+	ctx := context.Background()
+	db.Set(ctx, "k", "v")
+	if ok, err := db.Expire(ctx, "k", 1500*time.Millisecond); !ok || err != nil {
+		t.Fatalf("Expire = %v, %v", ok, err)
+	}
+	if ttl, _ := db.TTL(ctx, "k"); ttl != 1500*time.Millisecond {
+		t.Fatalf("TTL = %v, want 1.5s", ttl)
+	}
+	clk.Add(1500 * time.Millisecond)
+	if n, _ := db.Exists(ctx, "k"); n != 1 {
+		t.Fatal("key gone at its expiry's millisecond")
+	}
+	clk.Add(time.Millisecond)
+	if n, _ := db.Exists(ctx, "k"); n != 0 {
+		t.Fatal("key alive a millisecond after its expiry")
+	}
+	if ok, _ := db.Expire(ctx, "missing", time.Minute); ok {
+		t.Fatal("Expire on a missing key returned true")
+	}
+	db.Set(ctx, "k", "v")
+	if ok, _ := db.Expire(ctx, "k", 0); !ok {
+		t.Fatal("Expire(0) on an existing key returned false")
+	}
+	if n, _ := db.Exists(ctx, "k"); n != 0 {
+		t.Fatal("Expire(0) left the key")
+	}
+}

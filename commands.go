@@ -135,7 +135,10 @@ func (db *DB) Exists(ctx context.Context, keys ...string) (int64, error) {
 // Expire sets key's time to live (millisecond precision) and reports whether
 // the key exists. A non-positive ttl deletes the key.
 func (db *DB) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	return db.boolCmd(ctx, "PEXPIRE", key, ttl.Milliseconds())
+	c := db.get()
+	ok := db.e.PExpire(c.s, key, ttl.Milliseconds())
+	db.put(c)
+	return ok, nil
 }
 
 // Persist removes key's expiry and reports whether it had one.

@@ -1,5 +1,7 @@
 package engine
 
+import "math"
+
 // Typed operations for the in-process client. Each runs the same data
 // operation its command handler runs, under the same shard lock, without
 // building argv or a reply: the path for the hottest calls. Everything else
@@ -53,6 +55,19 @@ func (e *Engine) Set(s *Session, key, val string, expireAt int64) {
 		c.storeString(unsafeBytes(key), unsafeBytes(val), expireAt, false)
 		c.notify(notifyString, "set", unsafeBytes(key))
 	})
+}
+
+// PExpire is PEXPIRE without options: key expires in ms milliseconds (at
+// once if ms <= 0); false if key does not exist.
+func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool) {
+	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
+		at := c.nowMs() + ms
+		if ms > 0 && at < ms {
+			at = math.MaxInt64
+		}
+		ok = c.expireOp(unsafeBytes(key), at, false, false, false, false)
+	})
+	return ok
 }
 
 // NowMs is the engine clock in unix milliseconds.

@@ -314,25 +314,33 @@ func (c *Ctx) expireGeneric(base, unit int64) {
 		c.w.Error(errInvalidExpire(c.cmd.Name))
 		return
 	}
-	when += base
-	e := c.lookupWrite(c.argv[1])
-	if e == nil {
+	if c.expireOp(c.argv[1], when+base, nx, xx, gt, lt) {
+		c.w.Int(1)
+	} else {
 		c.w.Int(0)
-		return
+	}
+}
+
+// expireOp gives key the absolute expiry when (unix ms) if the NX/XX/GT/LT
+// condition holds, deleting it if when has passed, and reports whether the
+// key exists and the condition held.
+func (c *Ctx) expireOp(key []byte, when int64, nx, xx, gt, lt bool) bool {
+	e := c.lookupWrite(key)
+	if e == nil {
+		return false
 	}
 	cur := c.ttlOf(e, c.db)
 	if (nx && cur != 0) || (xx && cur == 0) || (gt && (cur == 0 || when <= cur)) || (lt && cur != 0 && when >= cur) {
-		c.w.Int(0)
-		return
+		return false
 	}
 	if when <= c.nowMs() {
 		c.remove(e)
-		c.keyChanged(c.argv[1], notifyGeneric, "del")
+		c.keyChanged(key, notifyGeneric, "del")
 	} else {
 		c.setExpire(e, when)
-		c.keyChanged(c.argv[1], notifyGeneric, "expire")
+		c.keyChanged(key, notifyGeneric, "expire")
 	}
-	c.w.Int(1)
+	return true
 }
 
 // TTL key

@@ -527,3 +527,30 @@ func TestExpiryBoundary(t *testing.T) {
 	h.clock.advance(time.Millisecond)
 	h.script("get k", "_")
 }
+
+// TestRealClockFollowsWall checks the real clock's one-read path against
+// time.Now, and that a tick resynchronises it after the wall clock moved
+// (here: a reading taken an hour off).
+func TestRealClockFollowsWall(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	check := func() {
+		t.Helper()
+		before := time.Now().UnixMilli()
+		got := e.nowMs()
+		after := time.Now().UnixMilli()
+		if got < before || got > after {
+			t.Fatalf("nowMs = %d, outside [%d, %d]", got, before, after)
+		}
+	}
+	for range 1000 {
+		check()
+	}
+	now := time.Now()
+	e.wall.Store(&wallReading{now, now.Add(-time.Hour).UnixNano()})
+	if d := time.Now().UnixMilli() - e.nowMs(); d < 3599_000 {
+		t.Fatalf("a reading an hour off gives nowMs %d ms behind", d)
+	}
+	e.tick()
+	check()
+}
