@@ -15,6 +15,7 @@ import (
 
 	"github.com/cachee/cachee"
 	"github.com/cachee/cachee/engine"
+	"github.com/cachee/cachee/lua"
 	"github.com/cachee/cachee/protocol"
 )
 
@@ -78,6 +79,7 @@ type inProcess struct {
 
 func newInProcess(api string, shards int, setup connSetup) *inProcess {
 	e := engine.New(engine.Config{Shards: shards})
+	lua.Attach(e, lua.Options{}) // as cachee.Open and cachee serve do
 	return &inProcess{e: e, db: cachee.Wrap(e, 0), api: api, setup: setup}
 }
 
