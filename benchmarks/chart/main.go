@@ -312,7 +312,11 @@ func serverThroughput(rows []summaryRow) ([][]*plot.Plot, error) {
 	var plots [][]*plot.Plot
 	for _, c := range configs {
 		rs := split[c]
-		p, err := pairChart(fmt.Sprintf("redis-benchmark %s: throughput (* = not in cachee yet)", flagsOf(c)), "requests/s", testsOf(rs),
+		title := "redis-benchmark " + flagsOf(c) + ": throughput"
+		if slices.ContainsFunc(rs, func(r summaryRow) bool { return r.cacheeUnsupported }) {
+			title += " (* = not in cachee yet)"
+		}
+		p, err := pairChart(title, "requests/s", testsOf(rs),
 			column(rs, func(r summaryRow) float64 { return r.redisRPS }), column(rs, func(r summaryRow) float64 { return r.cacheeRPS }))
 		if err != nil {
 			return nil, err
