@@ -113,6 +113,7 @@ type conn struct {
 	argv [][]byte
 	buf  []byte
 	offs []int
+	pipe Pipe // TxPipelined's, reused
 }
 
 // get returns the session for one call: the fixed one, or one from the pool

@@ -193,6 +193,38 @@ func TestTxPipelinedAndWatch(t *testing.T) {
 	if _, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error { p.Do("NOSUCH"); return nil }); err == nil {
 		t.Error("unknown command in a transaction: no error")
 	}
+	// An argument that cannot be encoded fails the whole transaction before
+	// anything runs, and leaves nothing behind for the next one.
+	_, err = db.TxPipelined(ctx, func(p *cachee.Pipe) error {
+		p.Do("SET", "bad", struct{}{})
+		p.Do("SET", "k2", "x")
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "cannot use struct {}") {
+		t.Fatalf("bad argument: %v", err)
+	}
+	if n, _ := db.Exists(ctx, "bad", "k2"); n != 0 {
+		t.Fatalf("a refused transaction ran %d commands", n)
+	}
+	if vals, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error { p.Do("GET", "k"); return nil }); err != nil ||
+		len(vals) != 1 || vals[0].String() != "2" {
+		t.Fatalf("the next transaction: %v %v", vals, err)
+	}
+	// A transaction started inside another's function on the same
+	// dedicated conn gets its own Pipe: the outer one keeps its commands.
+	c := db.Conn()
+	defer c.Close()
+	vals, err = c.TxPipelined(ctx, func(p *cachee.Pipe) error {
+		p.Do("SET", "outer", "1")
+		if inner, err := c.TxPipelined(ctx, func(q *cachee.Pipe) error { q.Do("SET", "inner", "1"); return nil }); err != nil || len(inner) != 1 {
+			t.Errorf("inner transaction: %v %v", inner, err)
+		}
+		p.Do("GET", "outer")
+		return nil
+	})
+	if err != nil || len(vals) != 2 || vals[1].String() != "1" {
+		t.Fatalf("outer transaction: %v %v", vals, err)
+	}
 
 	// Concurrent optimistic increments: every success is counted once.
 	const workers, each = 8, 50

@@ -17,13 +17,27 @@ import (
 // and the caller usually retries.
 var ErrTxFailed = errors.New("cachee: transaction failed")
 
-// Pipe collects the commands of a transaction.
+// Pipe collects the commands of a transaction, encoded as they are queued.
+// It is valid only inside the function given to TxPipelined.
 type Pipe struct {
-	cmds [][]any
+	buf  []byte // every argument of every command, back to back
+	offs []int  // where each argument starts in buf
+	ends []int  // len(offs) after each command
+	err  error  // the first argument that could not be encoded
+	busy bool   // in use by a TxPipelined call of its conn
 }
 
 // Do queues a command; its reply is in TxPipelined's result at the same index.
-func (p *Pipe) Do(args ...any) { p.cmds = append(p.cmds, args) }
+func (p *Pipe) Do(args ...any) {
+	for _, a := range args {
+		p.offs = append(p.offs, len(p.buf))
+		var err error
+		if p.buf, err = appendArg(p.buf, a); err != nil && p.err == nil {
+			p.err = err
+		}
+	}
+	p.ends = append(p.ends, len(p.offs))
+}
 
 // TxPipelined runs the commands fn queues as one transaction and returns
 // their replies in order. A command that fails at run time (WRONGTYPE, say)
@@ -63,56 +77,54 @@ func (db *DB) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...string) 
 }
 
 func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value, error) {
-	var p Pipe
-	if err := fn(&p); err != nil {
-		return nil, err
-	}
-	if len(p.cmds) == 0 {
-		return nil, nil
-	}
 	c := db.get()
 	defer db.put(c)
-	return c.transaction(ctx, db.e, p.cmds)
+	// The conn's Pipe keeps its buffers from one transaction to the next;
+	// a TxPipelined called from inside fn on the same conn gets its own.
+	p := &c.pipe
+	if p.busy {
+		p = new(Pipe)
+	}
+	p.buf, p.offs, p.ends, p.err, p.busy = p.buf[:0], p.offs[:0], p.ends[:0], nil, true
+	defer func() { p.busy = false }()
+	if err := fn(p); err != nil {
+		return nil, err
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if len(p.ends) == 0 {
+		return nil, nil
+	}
+	return c.transaction(ctx, db.e, p)
 }
 
-// transaction runs MULTI, cmds and EXEC on the session as consecutive Exec
-// calls (the dispatcher's own queueing and checks), with every argument in
-// one buffer and every reply in one capture: one round of the in-process
-// overhead instead of one per command.
-func (c *conn) transaction(ctx context.Context, e *engine.Engine, cmds [][]any) ([]Value, error) {
-	c.buf, c.offs = c.buf[:0], c.offs[:0]
-	ends := make([]int, 0, len(cmds)) // index in c.offs after each command
-	for _, args := range cmds {
-		for _, a := range args {
-			c.offs = append(c.offs, len(c.buf))
-			var err error
-			if c.buf, err = appendArg(c.buf, a); err != nil {
-				return nil, err
-			}
-		}
-		ends = append(ends, len(c.offs))
-	}
+// transaction runs MULTI, p's commands and EXEC on the session as
+// consecutive Exec calls (the dispatcher's own queueing and checks), with
+// every reply in one capture: one round of the in-process overhead instead
+// of one per command.
+func (c *conn) transaction(ctx context.Context, e *engine.Engine, p *Pipe) ([]Value, error) {
 	c.argv = c.argv[:0]
-	for i, off := range c.offs {
-		end := len(c.buf)
-		if i+1 < len(c.offs) {
-			end = c.offs[i+1]
+	for i, off := range p.offs {
+		end := len(p.buf)
+		if i+1 < len(p.offs) {
+			end = p.offs[i+1]
 		}
-		c.argv = append(c.argv, c.buf[off:end:end])
+		c.argv = append(c.argv, p.buf[off:end:end])
 	}
 	c.w.Reset()
 	c.ctx = ctx
 	defer func() { c.ctx = nil }()
 	e.Exec(c.s, multiArgv, c.w)
 	from := 0
-	for _, to := range ends {
+	for _, to := range p.ends {
 		e.Exec(c.s, c.argv[from:to], c.w)
 		from = to
 	}
 	e.Exec(c.s, execArgv, c.w)
 	r := c.w.Replies()
-	if len(r) != len(cmds)+2 {
-		return nil, fmt.Errorf("cachee: transaction got %d replies for %d commands", len(r), len(cmds))
+	if len(r) != len(p.ends)+2 {
+		return nil, fmt.Errorf("cachee: transaction got %d replies for %d commands", len(r), len(p.ends))
 	}
 	// MULTI refused (nested) or a command refused while queueing: nothing ran.
 	for _, q := range r[:len(r)-1] {
