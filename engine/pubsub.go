@@ -77,6 +77,7 @@ func (ps *pubsub) count(k subKind) int {
 // and each one's index in it for O(1) removal. Redis leaves the order of
 // delivery among a channel's subscribers unspecified.
 type subscribers struct {
+	name string // the channel or pattern, shared by the messages sent to it
 	list []*Session
 	pos  map[*Session]int
 }
@@ -318,9 +319,16 @@ func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) i
 	if direct.len() == 0 && (kind == subShard || len(ps.subs[subPattern]) == 0) {
 		return 0
 	}
-	// One allocation for both strings, which the queued messages share.
-	both := string(channel) + string(payload)
-	ch, msg := both[:len(channel)], both[len(channel):]
+	// The queued messages share one allocation: the payload's copy, with
+	// the channel's name taken from its subscribers when there are direct
+	// ones, or copied along with the payload.
+	var ch, msg string
+	if direct != nil {
+		ch, msg = direct.name, string(payload)
+	} else {
+		both := string(channel) + string(payload)
+		ch, msg = both[:len(channel)], both[len(channel):]
+	}
 	n := 0
 	m := Message{Kind: messageNames[kind], Channel: ch, Payload: msg}
 	if direct != nil {
@@ -359,7 +367,7 @@ func (s *Session) subscribe(k subKind, name string) bool {
 	ps.mu.Lock()
 	l := ps.subs[k][name]
 	if l == nil {
-		l = &subscribers{pos: map[*Session]int{}}
+		l = &subscribers{name: name, pos: map[*Session]int{}}
 		ps.subs[k][name] = l
 	}
 	l.add(s)
