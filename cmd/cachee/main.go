@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -255,6 +256,10 @@ func serve(o serveOptions) error {
 	log.Debug("configuration", "databases", o.databases, "maxclients", o.maxClients, "timeout", o.timeout,
 		"protected-mode", o.protectedMode, "proto-max-bulk-len", lim.MaxBulkLen, "client-query-buffer-limit", lim.MaxQueryBuffer,
 		"requirepass", o.requirePass != "")
+	// Start-up (the command table, the Lua libraries, the flags) leaves
+	// garbage that the runtime would return to the OS only slowly: return
+	// it now, so an idle server's RSS is what it holds.
+	debug.FreeOSMemory()
 	for _, a := range srv.Addrs() {
 		log.Info("cachee ready to accept connections", "addr", a.String())
 	}
