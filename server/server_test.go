@@ -670,13 +670,23 @@ func TestShutdownCommand(t *testing.T) {
 	}
 }
 
+// dialWithID connects to addr and returns the connection, its reader and
+// its CLIENT ID.
+func dialWithID(t *testing.T, addr string) (net.Conn, *bufio.Reader, string) {
+	t.Helper()
+	c := dial(t, "tcp", addr)
+	r := bufio.NewReader(c)
+	_, _ = c.Write([]byte("CLIENT ID\r\n"))
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("CLIENT ID: %v", err)
+	}
+	return c, r, strings.TrimSpace(strings.TrimPrefix(line, ":"))
+}
+
 func TestClientKillClosesConnection(t *testing.T) {
 	_, e, addr := startServer(t, engine.Config{}, server.Config{})
-	victim := dial(t, "tcp", addr)
-	vr := bufio.NewReader(victim)
-	_, _ = victim.Write([]byte("CLIENT ID\r\n"))
-	line, _ := vr.ReadString('\n')
-	id := strings.TrimSpace(strings.TrimPrefix(line, ":"))
+	victim, _, id := dialWithID(t, addr)
 	// The victim has half a command buffered when it is killed.
 	_, _ = victim.Write([]byte("*2\r\n$4\r\nECHO\r\n"))
 	admin := oracle.Dial(t, addr)
@@ -780,11 +790,7 @@ func TestClientKillWaitsForRunningCommand(t *testing.T) {
 			e.Exec(e.NewSession(engine.ConnInfo{}, false), [][]byte{[]byte("SET"), []byte("k"), []byte("held")}, holder)
 		}()
 		<-holder.entered
-		victim := dial(t, "tcp", addr)
-		vr := bufio.NewReader(victim)
-		_, _ = victim.Write([]byte("CLIENT ID\r\n"))
-		line, _ := vr.ReadString('\n')
-		id := strings.TrimSpace(strings.TrimPrefix(line, ":"))
+		victim, _, id := dialWithID(t, addr)
 		_, _ = victim.Write([]byte("SET k new\r\nINCR after\r\n"))
 		time.Sleep(200 * time.Millisecond) // the victim is now waiting for k's shard
 		if raw, err := admin.Raw("CLIENT", "KILL", "ID", id); err != nil || string(raw) != ":1\r\n" {
