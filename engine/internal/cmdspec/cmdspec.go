@@ -175,11 +175,15 @@ type Spec struct {
 	Group, Summary, Since   string  // from COMMAND DOCS ("" when absent)
 	Complexity              string
 
-	info, docs *node
-	subs       map[string]*Spec // by name without the parent prefix
-	proc       getKeysProc
-	hasKeys    bool // Redis's doesCommandHaveKeys
-	useSpecs   bool // a key spec without NOT_KEY and none with VARIABLE_FLAGS
+	// infoJSON and docsJSON are a top-level command's COMMAND INFO and
+	// DOCS entries in commands.json, decoded only when a client asks for
+	// them (the trees would hold ~1.8 MB of heap in every engine); a
+	// subcommand's are inside its parent's.
+	infoJSON, docsJSON []byte
+	subs               map[string]*Spec // by name without the parent prefix
+	proc               getKeysProc
+	hasKeys            bool // Redis's doesCommandHaveKeys
+	useSpecs           bool // a key spec without NOT_KEY and none with VARIABLE_FLAGS
 	// oneKey is the argv index of the only key of a command whose key specs
 	// say exactly that (GET, INCR, HSET...), 0 otherwise: KeyRefs' fast path.
 	oneKey int
@@ -312,6 +316,7 @@ func parse(data []byte) (*registry, error) {
 		return nil, err
 	}
 	r := &registry{version: f.Version, top: map[string]*Spec{}, byName: map[string]*Spec{}}
+	pos := 0 // where the next entry starts in data: they come in order
 	for _, c := range f.Commands {
 		info, err := decodeNode(c.Info)
 		if err != nil {
@@ -327,6 +332,14 @@ func parse(data []byte) (*registry, error) {
 		}
 		if s.Name != c.Name {
 			return nil, fmt.Errorf("entry %q holds command %q", c.Name, s.Name)
+		}
+		// Keep the entries as slices of data (embedded: no heap), not
+		// as the decoder's copies.
+		if s.infoJSON, pos = within(data, pos, c.Info); s.infoJSON == nil {
+			return nil, fmt.Errorf("%s: info not found in the input", c.Name)
+		}
+		if s.docsJSON, pos = within(data, pos, c.Docs); s.docsJSON == nil {
+			return nil, fmt.Errorf("%s: docs not found in the input", c.Name)
 		}
 		r.all = append(r.all, s)
 		r.top[s.Name] = s
@@ -346,6 +359,47 @@ func parse(data []byte) (*registry, error) {
 		}
 	}
 	return r, nil
+}
+
+// within finds raw in data at or after pos and returns that part of data and
+// the position after it (nil when it is not there).
+func within(data []byte, pos int, raw []byte) ([]byte, int) {
+	i := bytes.Index(data[pos:], raw)
+	if i < 0 {
+		return nil, pos
+	}
+	start := pos + i
+	return data[start : start+len(raw) : start+len(raw)], start + len(raw)
+}
+
+// infoTree is s's COMMAND INFO entry, decoded.
+func (s *Spec) infoTree() *node {
+	if s.Parent == nil {
+		return mustDecode(s.infoJSON)
+	}
+	for _, sub := range s.Parent.infoTree().elems[9].elems {
+		if sub.elems[0].s == s.Name {
+			return sub
+		}
+	}
+	panic("cmdspec: no COMMAND INFO entry for " + s.Name)
+}
+
+// docsTree is s's COMMAND DOCS entry, decoded.
+func (s *Spec) docsTree() *node {
+	if s.Parent == nil {
+		return mustDecode(s.docsJSON)
+	}
+	return mapGet(mapGet(s.Parent.docsTree(), "subcommands"), s.Name)
+}
+
+// mustDecode decodes an entry that parse has already decoded once.
+func mustDecode(raw []byte) *node {
+	n, err := decodeNode(raw)
+	if err != nil {
+		panic("cmdspec: commands.json: " + err.Error())
+	}
+	return n
 }
 
 func decodeNode(raw json.RawMessage) (*node, error) {
@@ -418,7 +472,7 @@ func newSpec(info, docs *node, parent *Spec, r *registry) (*Spec, error) {
 	s := &Spec{
 		Name: e[0].s, Arity: int(e[1].n),
 		FirstKey: int(e[3].n), LastKey: int(e[4].n), Step: int(e[5].n),
-		Parent: parent, info: info, docs: docs,
+		Parent: parent,
 	}
 	for _, f := range e[2].elems {
 		b, ok := FlagByName(f.s)

@@ -26,8 +26,10 @@ type Writer interface {
 // categories set, tips set, key specs, subcommands). keepSub selects the
 // subcommands to list (nil keeps all). Hidden flags (may_replicate, protected)
 // are not printed, as in Redis.
-func (s *Spec) WriteInfo(w Writer, keepSub func(*Spec) bool) {
-	e := s.info.elems
+func (s *Spec) WriteInfo(w Writer, keepSub func(*Spec) bool) { s.writeInfo(w, s.infoTree(), keepSub) }
+
+func (s *Spec) writeInfo(w Writer, info *node, keepSub func(*Spec) bool) {
+	e := info.elems
 	w.Array(len(e))
 	for _, el := range e[:9] {
 		writeNode(w, el)
@@ -35,8 +37,13 @@ func (s *Spec) WriteInfo(w Writer, keepSub func(*Spec) bool) {
 	subs := e[9]
 	startAggregate(w, subs.kind, countKept(s.Subcommands, keepSub))
 	for _, sub := range s.Subcommands {
-		if keepSub == nil || keepSub(sub) {
-			sub.WriteInfo(w, keepSub)
+		if keepSub != nil && !keepSub(sub) {
+			continue
+		}
+		for _, si := range subs.elems {
+			if si.elems[0].s == sub.Name {
+				sub.writeInfo(w, si, keepSub)
+			}
 		}
 	}
 }
@@ -44,8 +51,10 @@ func (s *Spec) WriteInfo(w Writer, keepSub func(*Spec) bool) {
 // WriteDocs writes the COMMAND DOCS value of s (the map Redis sends after the
 // command's name) exactly as Redis 7.0 does. keepSub selects the subcommands to
 // document (nil keeps all).
-func (s *Spec) WriteDocs(w Writer, keepSub func(*Spec) bool) {
-	e := s.docs.elems
+func (s *Spec) WriteDocs(w Writer, keepSub func(*Spec) bool) { s.writeDocs(w, s.docsTree(), keepSub) }
+
+func (s *Spec) writeDocs(w Writer, docs *node, keepSub func(*Spec) bool) {
+	e := docs.elems
 	w.Map(len(e) / 2)
 	for i := 0; i+1 < len(e); i += 2 {
 		writeNode(w, e[i])
@@ -57,7 +66,7 @@ func (s *Spec) WriteDocs(w Writer, keepSub func(*Spec) bool) {
 		for _, sub := range s.Subcommands {
 			if keepSub == nil || keepSub(sub) {
 				w.BulkString(sub.Name)
-				sub.WriteDocs(w, keepSub)
+				sub.writeDocs(w, mapGet(e[i+1], sub.Name), keepSub)
 			}
 		}
 	}
