@@ -142,7 +142,7 @@ func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
 // storeValue makes e a string holding a copy of val: new bytes, so strings
 // already handed out keep their value.
 func (c *Ctx) storeValue(e *entry, val []byte) {
-	c.setObject(e, typeString, nil)
+	c.setObject(e, nil)
 	c.replaceKV(e, c.db, len(val), 0)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
 	e.vlen, e.flags = uint32(len(val)), 0
@@ -165,24 +165,25 @@ func (c *Ctx) appendValue(e *entry, val []byte) {
 	e.flags |= flagRaw
 }
 
-// setObject makes e (in the command's database) hold obj, of type typ (nil
-// for a string about to be stored), dropping a string value's bytes.
-func (c *Ctx) setObject(e *entry, typ valueType, obj any) { c.setObjectDB(e, c.db, typ, obj) }
+// setObject makes e (in the command's database) hold obj (nil for a string
+// about to be stored), dropping a string value's bytes.
+func (c *Ctx) setObject(e *entry, obj any) { c.setObjectDB(e, c.db, obj) }
 
 // setObjectDB is setObject for an entry of database db.
-func (c *Ctx) setObjectDB(e *entry, db int, typ valueType, obj any) {
-	if obj == nil && e.obj == nil && typ == typeString {
-		e.typ, e.flags = typ, 0 // string to string: nothing to account
+func (c *Ctx) setObjectDB(e *entry, db int, obj any) {
+	if obj == nil && e.value() == nil {
+		e.typ, e.flags = typeString, 0 // string to string: nothing to account
 		return
 	}
 	sh, d := c.slot(e.hash, db)
-	if a, ok := e.obj.(accounted); ok {
+	if a, ok := e.value().(accounted); ok {
 		c.e.account(sh, d, -a.account().acct)
 	}
-	if e.vcap > 0 && typ != typeString {
+	if e.vcap > 0 && obj != nil {
 		c.replaceKV(e, db, 0, 0)
 	}
-	e.typ, e.obj, e.flags = typ, obj, 0
+	e.hold(obj)
+	e.flags = 0
 	if a, ok := obj.(accounted); ok {
 		m := a.account()
 		m.acct = a.memUsage()

@@ -23,8 +23,8 @@ var typeNames = [...]string{"none", "string", "list", "set", "zset", "hash"}
 
 func (t valueType) String() string { return typeNames[t] }
 
-// object is what every aggregate value (hash, set, sorted set, list) stored
-// in entry.obj implements.
+// object is what every aggregate value (hash, set, sorted set, list) held by
+// an entry implements.
 type object interface {
 	// clone returns a deep copy (COPY).
 	clone() any
@@ -45,7 +45,7 @@ type object interface {
 type entry struct {
 	next   *entry
 	kv     unsafe.Pointer // key bytes, then the string value's
-	obj    any            // the value of a hash, set, sorted set or list
+	obj    unsafe.Pointer // the value of a hash, set, sorted set or list, as typ says (hold, value)
 	hash   uint64
 	klen   uint32
 	vlen   uint32
@@ -121,6 +121,57 @@ var sizeClasses = func() (t [1025]uint16) {
 
 // kvSize is the bytes allocated for the entry's key and string value.
 func (e *entry) kvSize() int64 { return int64(e.klen) + int64(e.vcap) }
+
+// value is e's aggregate value as its concrete type, nil for a string.
+func (e *entry) value() any {
+	if e.obj == nil {
+		return nil
+	}
+	switch e.typ {
+	case typeList:
+		return (*list)(e.obj)
+	case typeSet:
+		return (*setValue)(e.obj)
+	case typeZSet:
+		return (*zset)(e.obj)
+	case typeHash:
+		return (*hashObj)(e.obj)
+	}
+	return nil
+}
+
+// hold makes v e's value and sets typ to its type: v is a *list, *setValue,
+// *zset or *hashObj, or nil for a string about to be stored.
+func (e *entry) hold(v any) {
+	switch v := v.(type) {
+	case nil:
+		e.typ, e.obj = typeString, nil
+	case *list:
+		e.typ, e.obj = typeList, unsafe.Pointer(v)
+	case *setValue:
+		e.typ, e.obj = typeSet, unsafe.Pointer(v)
+	case *zset:
+		e.typ, e.obj = typeZSet, unsafe.Pointer(v)
+	case *hashObj:
+		e.typ, e.obj = typeHash, unsafe.Pointer(v)
+	default:
+		panic("engine: not a value type")
+	}
+}
+
+// objOf is obj, which must hold a value of type t: a mismatch panics as the
+// type assertion of an interface would, rather than misreading memory.
+func (e *entry) objOf(t valueType) unsafe.Pointer {
+	if e.typ != t {
+		panic("engine: " + t.String() + " value expected, key holds a " + e.typ.String())
+	}
+	return e.obj
+}
+
+func (e *entry) listVal() *list    { return (*list)(e.objOf(typeList)) }
+func (e *entry) setVal() *setValue { return (*setValue)(e.objOf(typeSet)) }
+func (e *entry) zsetVal() *zset    { return (*zset)(e.objOf(typeZSet)) }
+func (e *entry) hashVal() *hashObj { return (*hashObj)(e.objOf(typeHash)) }
 
 // shard is one lock's worth of the keyspace: the same key maps to the same
 // shard in every database, so MOVE and COPY ... DB touch a single shard.
