@@ -14,6 +14,13 @@ func (c *Ctx) slot(h uint64, db int) (*shard, *dict) {
 	return sh, &sh.dbs[db]
 }
 
+// slotOf is slot for e, an entry of database db. The shard is chosen by the
+// low half of the key's hash, which the entry does not keep: it hashes the
+// key again.
+func (c *Ctx) slotOf(e *entry, db int) (*shard, *dict) {
+	return c.slot(c.e.ks.hash(e.keyBytes()), db)
+}
+
 // lookupDB returns the live entry for key in database db, deleting it first if
 // it has expired (Redis's lazy expiry).
 func (c *Ctx) lookupDB(key []byte, db int) *entry {
@@ -50,7 +57,7 @@ func (c *Ctx) expiredIn(d *dict, e *entry) bool {
 
 // ttlOf is the expiry (unix ms, 0 for none) of e, which lives in database db.
 func (c *Ctx) ttlOf(e *entry, db int) int64 {
-	_, d := c.slot(e.hash, db)
+	_, d := c.slotOf(e, db)
 	return d.expireOf(e)
 }
 
@@ -92,7 +99,7 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	h := c.hash(key)
 	sh, d := c.slot(h, db)
-	e := &entry{hash: h, ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
+	e := &entry{hash: keyHash(h), ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
 	e.kv, e.vcap = newKV(key, len(val))
 	if len(val) > 0 {
 		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, len(key))), len(val)), val)
@@ -112,7 +119,7 @@ func (c *Ctx) add(key []byte, typ valueType) *entry { return c.addDB(key, c.db, 
 
 // removeDB deletes e from database db.
 func (c *Ctx) removeDB(e *entry, db int) {
-	sh, d := c.slot(e.hash, db)
+	sh, d := c.slotOf(e, db)
 	d.remove(e)
 	c.e.account(sh, d, -e.counted())
 	e.flags |= flagGone
@@ -122,7 +129,10 @@ func (c *Ctx) remove(e *entry) { c.removeDB(e, c.db) }
 
 // setExpire sets e's absolute expiry in unix ms (0 removes it).
 func (c *Ctx) setExpireDB(e *entry, db int, at int64) {
-	_, d := c.slot(e.hash, db)
+	if at == 0 && e.ttlIdx < 0 {
+		return // nothing to change: spare slotOf's hashing
+	}
+	_, d := c.slotOf(e, db)
 	d.setExpire(e, at)
 }
 
@@ -131,7 +141,7 @@ func (c *Ctx) setExpire(e *entry, at int64) { c.setExpireDB(e, c.db, at) }
 // replaceKV gives e new key/value bytes with room for n value bytes (the
 // first keep bytes of the old value copied), keeping the shard's accounting.
 func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
-	sh, d := c.slot(e.hash, db)
+	sh, d := c.slotOf(e, db)
 	before, old := e.kvSize(), e.val()
 	e.kv, e.vcap = newKV(e.keyBytes(), n)
 	e.vlen = uint32(keep)
@@ -175,7 +185,7 @@ func (c *Ctx) setObjectDB(e *entry, db int, obj any) {
 		e.typ, e.flags = typeString, 0 // string to string: nothing to account
 		return
 	}
-	sh, d := c.slot(e.hash, db)
+	sh, d := c.slotOf(e, db)
 	if a, ok := e.value().(accounted); ok {
 		c.e.account(sh, d, -a.account().acct)
 	}

@@ -46,7 +46,7 @@ type entry struct {
 	next   *entry
 	kv     unsafe.Pointer // key bytes, then the string value's
 	obj    unsafe.Pointer // the value of a hash, set, sorted set or list, as typ says (hold, value)
-	hash   uint64
+	hash   uint32         // the top half of the key's hash (dictHash)
 	klen   uint32
 	vlen   uint32
 	vcap   uint32 // room for the value after the key (APPEND grows in place)
@@ -72,6 +72,14 @@ const (
 // entrySize is what an entry costs besides its key and value bytes: the
 // struct and its share of a bucket array.
 const entrySize = 64 + 8
+
+// keyHash is the part of a key's hash an entry keeps: its top half, all a
+// dict's bucket index uses while the dict has at most 2^32 buckets.
+func keyHash(h uint64) uint32 { return uint32(h >> 32) }
+
+// dictHash is the entry's hash as a dict indexes it: the key's hash with
+// its low half (which chooses the shard) zeroed.
+func (e *entry) dictHash() uint64 { return uint64(e.hash) << 32 }
 
 // key is the entry's key; it shares the entry's bytes.
 func (e *entry) key() string { return unsafe.String((*byte)(e.kv), int(e.klen)) }

@@ -109,7 +109,7 @@ func (c *Ctx) reconcile(e *entry, db int) {
 	}
 	m := a.account()
 	if u := a.memUsage(); u != m.acct {
-		sh, d := c.slot(e.hash, db)
+		sh, d := c.slotOf(e, db)
 		c.e.account(sh, d, u-m.acct)
 		m.acct = u
 	}
