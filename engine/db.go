@@ -100,10 +100,10 @@ func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	h := c.hash(key)
 	sh, d := c.slot(h, db)
 	e := &entry{hash: keyHash(h), ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
-	e.kv, e.vcap = newKV(key, len(val))
+	kv, n := newKV(key, len(val))
+	e.setKV(kv, n, len(val))
 	if len(val) > 0 {
 		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, len(key))), len(val)), val)
-		e.vlen = uint32(len(val))
 	}
 	d.insert(e)
 	c.e.account(sh, d, e.counted())
@@ -143,8 +143,8 @@ func (c *Ctx) setExpire(e *entry, at int64) { c.setExpireDB(e, c.db, at) }
 func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
 	sh, d := c.slotOf(e, db)
 	before, old := e.kvSize(), e.val()
-	e.kv, e.vcap = newKV(e.keyBytes(), n)
-	e.vlen = uint32(keep)
+	kv, room := newKV(e.keyBytes(), n)
+	e.setKV(kv, room, keep)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), keep), old[:keep])
 	c.e.account(sh, d, e.kvSize()-before)
 }
@@ -155,7 +155,8 @@ func (c *Ctx) storeValue(e *entry, val []byte) {
 	c.setObject(e, nil)
 	c.replaceKV(e, c.db, len(val), 0)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
-	e.vlen, e.flags = uint32(len(val)), 0
+	e.setLen(len(val))
+	e.flags = 0
 }
 
 // appendValue appends val to e's string value in place when it fits (bytes
@@ -163,7 +164,7 @@ func (c *Ctx) storeValue(e *entry, val []byte) {
 // as Redis's sds does (double up to 1 MB, then 1 MB more).
 func (c *Ctx) appendValue(e *entry, val []byte) {
 	n := int(e.vlen) + len(val)
-	if n > int(e.vcap) {
+	if n > e.valCap() {
 		room := n * 2
 		if n >= 1<<20 {
 			room = n + 1<<20
@@ -171,7 +172,7 @@ func (c *Ctx) appendValue(e *entry, val []byte) {
 		c.replaceKV(e, c.db, room, int(e.vlen))
 	}
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, int(e.klen)+int(e.vlen))), len(val)), val)
-	e.vlen = uint32(n)
+	e.setLen(n)
 	e.flags |= flagRaw
 }
 
@@ -189,7 +190,7 @@ func (c *Ctx) setObjectDB(e *entry, db int, obj any) {
 	if a, ok := e.value().(accounted); ok {
 		c.e.account(sh, d, -a.account().acct)
 	}
-	if e.vcap > 0 && obj != nil {
+	if e.valCap() > 0 && obj != nil {
 		c.replaceKV(e, db, 0, 0)
 	}
 	e.hold(obj)

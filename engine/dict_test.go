@@ -8,7 +8,8 @@ import (
 
 func newTestEntry(seed maphash.Seed, key string) *entry {
 	e := &entry{hash: keyHash(maphash.String(seed, key)), ttlIdx: -1, klen: uint32(len(key))}
-	e.kv, e.vcap = newKV([]byte(key), 0)
+	kv, n := newKV([]byte(key), 0)
+	e.setKV(kv, n, 0)
 	return e
 }
 
