@@ -18,6 +18,9 @@ func (c *Ctx) slot(h uint64, db int) (*shard, *dict) {
 // low half of the key's hash, which the entry does not keep: it hashes the
 // key again.
 func (c *Ctx) slotOf(e *entry, db int) (*shard, *dict) {
+	if e == c.found {
+		return c.slot(c.foundHash, db)
+	}
 	return c.slot(c.e.ks.hash(e.keyBytes()), db)
 }
 
@@ -30,6 +33,9 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 	if e != nil && c.expiredIn(d, e) {
 		c.e.expireEntry(c.s, sh, d, e, db)
 		return nil
+	}
+	if e != nil {
+		c.found, c.foundHash = e, h
 	}
 	return e
 }
@@ -106,6 +112,7 @@ func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, len(key))), len(val)), val)
 	}
 	d.insert(e)
+	c.found, c.foundHash = e, h
 	c.e.account(sh, d, e.counted())
 	c.noteWrite(e, db)
 	c.notifyDB(notifyNew, "new", key, db)
