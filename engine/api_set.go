@@ -40,7 +40,7 @@ func (e *Engine) SIsMember(s *Session, key, member string) (is bool, err string)
 		case en.typ != typeSet:
 			err = ErrWrongType
 		default:
-			is = en.obj.(*setValue).has(member)
+			is = en.setVal().has(member)
 		}
 	})
 	return is, err

@@ -85,5 +85,5 @@ func (c *Ctx) zsetRead(key []byte) (*zset, string) {
 	case e.typ != typeZSet:
 		return nil, ErrWrongType
 	}
-	return e.obj.(*zset), ""
+	return e.zsetVal(), ""
 }

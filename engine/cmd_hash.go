@@ -42,12 +42,12 @@ func (c *Ctx) hashWrite(key []byte) (h *hashObj, err string) {
 	switch {
 	case e == nil:
 		h = newHash()
-		c.add(key, typeHash).obj = h
+		c.add(key, typeHash).hold(h)
 		return h, ""
 	case e.typ != typeHash:
 		return nil, ErrWrongType
 	}
-	return e.obj.(*hashObj), ""
+	return e.hashVal(), ""
 }
 
 // hashLookup returns key's hash for a read (counting a keyspace hit or
@@ -60,7 +60,7 @@ func (c *Ctx) hashLookup(key []byte) (h *hashObj, err string) {
 	case e.typ != typeHash:
 		return nil, ErrWrongType
 	}
-	return e.obj.(*hashObj), ""
+	return e.hashVal(), ""
 }
 
 // hashRead is hashLookup for handlers: ok is false after a WRONGTYPE reply.
@@ -243,7 +243,7 @@ func cmdHdel(c *Ctx) {
 		c.w.Int(0)
 		return
 	}
-	h := e.obj.(*hashObj)
+	h := e.hashVal()
 	n := 0
 	for _, f := range c.argv[2:] {
 		if h.del(unsafeString(f)) {

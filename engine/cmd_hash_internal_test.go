@@ -373,7 +373,7 @@ func (h *harness) hash(key string) *hashObj {
 	h.e.ks.lockAll()
 	defer h.e.ks.unlockAll()
 	c := &Ctx{e: h.e, s: h.s, db: h.s.DB(), now: h.e.nowMs()}
-	return c.lookup([]byte(key)).obj.(*hashObj)
+	return c.lookup([]byte(key)).hashVal()
 }
 
 func TestHashBigValue(t *testing.T) {

@@ -120,7 +120,7 @@ func (c *Ctx) rename(nx bool) {
 		if old := c.lookupWrite(dst); old != nil {
 			c.remove(old)
 		}
-		c.moveEntry(e, dst, c.db, c.db, e.obj, true)
+		c.moveEntry(e, dst, c.db, c.db, e.value(), true)
 		c.signalModified(src)
 		c.signalModified(dst)
 		c.notify(notifyGeneric, "rename_from", src)
@@ -140,7 +140,7 @@ func (c *Ctx) moveEntry(e *entry, key []byte, srcDB, dstDB int, obj any, move bo
 	n := c.insertDB(key, dstDB, e.typ, e.val())
 	n.flags, n.access = e.flags, e.access
 	if obj != nil {
-		c.setObjectDB(n, dstDB, e.typ, obj)
+		c.setObjectDB(n, dstDB, obj)
 	}
 	c.setExpireDB(n, dstDB, ttl)
 	if move {
@@ -225,7 +225,7 @@ func cmdCopy(c *Ctx) {
 		}
 		c.removeDB(old, dstDB)
 	}
-	c.moveEntry(e, dst, c.db, dstDB, cloneValue(e.obj), false)
+	c.moveEntry(e, dst, c.db, dstDB, cloneValue(e.value()), false)
 	c.signalModifiedDB(dst, dstDB)
 	c.notifyDB(notifyGeneric, "copy_to", dst, dstDB)
 	c.w.Int(1)
@@ -254,7 +254,7 @@ func cmdMove(c *Ctx) {
 		return
 	}
 	key := c.argv[1]
-	c.moveEntry(e, key, c.db, dstDB, e.obj, true)
+	c.moveEntry(e, key, c.db, dstDB, e.value(), true)
 	c.signalModified(key)
 	c.signalModifiedDB(key, dstDB)
 	c.notify(notifyGeneric, "move_from", key)
@@ -524,7 +524,7 @@ func (e *entry) encoding() string {
 	if e.typ == typeString {
 		return stringEncoding(e.val(), e.flags&flagRaw != 0, e.flags&flagNotInt != 0)
 	}
-	if o, ok := e.obj.(object); ok {
+	if o, ok := e.value().(object); ok {
 		return o.encoding()
 	}
 	return "raw"

@@ -80,7 +80,7 @@ func (c *Ctx) listOrReply(key []byte, write bool, missing missingReply) (*entry,
 		c.w.Error(ErrWrongType)
 		return nil, nil
 	}
-	return e, e.obj.(*list)
+	return e, e.listVal()
 }
 
 // LPUSH key element [element ...]
@@ -116,11 +116,11 @@ func listPush[T string | []byte](c *Ctx, key []byte, vals []T, where int, xx boo
 		return 0, ""
 	case e == nil:
 		e = c.add(key, typeList)
-		e.obj = newList()
+		e.hold(newList())
 	case e.typ != typeList:
 		return 0, ErrWrongType
 	}
-	l := e.obj.(*list)
+	l := e.listVal()
 	for _, v := range vals {
 		l.push(string(v), where)
 	}
@@ -192,7 +192,7 @@ func (c *Ctx) listPopReply(key []byte, where int, count int64, reply popReply) b
 	if e == nil {
 		return false
 	}
-	l := e.obj.(*list)
+	l := e.listVal()
 	switch reply {
 	case popOne:
 		c.w.Bulk(unsafeBytes(l.pop(where)))
@@ -229,7 +229,7 @@ func (c *Ctx) listPop(key []byte, where int) (string, bool, string) {
 	case e.typ != typeList:
 		return "", false, ErrWrongType
 	}
-	v := e.obj.(*list).pop(where)
+	v := e.listVal().pop(where)
 	c.listPopped(e, key, where)
 	return v, true, ""
 }
@@ -238,7 +238,7 @@ func (c *Ctx) listPop(key []byte, where int) (string, bool, string) {
 // now empty.
 func (c *Ctx) listPopped(e *entry, key []byte, where int) {
 	c.keyChanged(key, notifyList, popEvents[where])
-	if e.obj.(*list).len() == 0 {
+	if e.listVal().len() == 0 {
 		c.deleteEmpty(e)
 	}
 }
@@ -561,12 +561,12 @@ func (c *Ctx) lmoveGeneric(src, dst []byte, whereFrom, whereTo int) bool {
 	if !ok {
 		return true
 	}
-	v := se.obj.(*list).pop(whereFrom)
+	v := se.listVal().pop(whereFrom)
 	if de == nil {
 		de = c.add(dst, typeList)
-		de.obj = newList()
+		de.hold(newList())
 	}
-	de.obj.(*list).push(v, whereTo)
+	de.listVal().push(v, whereTo)
 	c.keyChanged(dst, notifyList, pushEvents[whereTo])
 	c.w.Bulk(unsafeBytes(v))
 	c.listPopped(se, src, whereFrom)

@@ -41,7 +41,7 @@ func cmdMemoryUsage(c *Ctx) {
 		return
 	}
 	n := entrySize + e.kvSize()
-	if a, ok := e.obj.(accounted); ok {
+	if a, ok := e.value().(accounted); ok {
 		n += a.memUsage()
 	}
 	c.w.Int(n)

@@ -36,7 +36,7 @@ func (c *Ctx) readSet(key []byte) (e *entry, s *setValue, ok bool) {
 	if e == nil {
 		return nil, nil, ok
 	}
-	return e, e.obj.(*setValue), true
+	return e, e.setVal(), true
 }
 
 // writeSet is readSet for a command about to modify the set.
@@ -45,7 +45,7 @@ func (c *Ctx) writeSet(key []byte) (e *entry, s *setValue, ok bool) {
 	if e == nil {
 		return nil, nil, ok
 	}
-	return e, e.obj.(*setValue), true
+	return e, e.setVal(), true
 }
 
 // setForAdd returns key's set, creating an empty one when the key is missing,
@@ -56,11 +56,11 @@ func (c *Ctx) setForAdd(key []byte) (*setValue, string) {
 	switch {
 	case e == nil:
 		e = c.add(key, typeSet)
-		e.obj = newSet(0)
+		e.hold(newSet(0))
 	case e.typ != typeSet:
 		return nil, ErrWrongType
 	}
-	return e.obj.(*setValue), ""
+	return e.setVal(), ""
 }
 
 // replySet writes s's members as a set (RESP2: an array) in the order Redis
@@ -261,7 +261,7 @@ func (c *Ctx) spopCount() {
 			s.remove(m)
 		}
 		c.replySet(s)
-		e.obj = keep
+		e.hold(keep)
 	}
 	c.signalModified(key)
 }
@@ -327,7 +327,7 @@ func cmdSmove(c *Ctx) {
 		c.w.Error(ErrWrongType)
 		return
 	}
-	s := se.obj.(*setValue)
+	s := se.setVal()
 	if se == de {
 		if s.has(unsafeString(m)) {
 			c.w.Int(1)
@@ -346,11 +346,11 @@ func cmdSmove(c *Ctx) {
 	}
 	if de == nil {
 		de = c.add(dst, typeSet)
-		de.obj = newSet(1)
+		de.hold(newSet(1))
 	}
 	c.signalModified(src)
 	// Redis signals the destination only when the member was new there.
-	if de.obj.(*setValue).add(m, c.maxIntset()) {
+	if de.setVal().add(m, c.maxIntset()) {
 		c.keyChanged(dst, notifySet, "sadd")
 	}
 	c.w.Int(1)
@@ -481,7 +481,7 @@ func (c *Ctx) storeSet(key []byte, res *setValue, event string, early bool) {
 		e.access = c.e.initAccess()
 		c.setExpire(e, 0)
 	}
-	c.setObject(e, typeSet, res)
+	c.setObject(e, res)
 	c.w.Int(int64(res.len()))
 	c.keyChanged(key, notifySet, event)
 }

@@ -230,7 +230,7 @@ func (h *harness) checkSetInvariants(key string) {
 	if e == nil {
 		return
 	}
-	s := e.obj.(*setValue)
+	s := e.setVal()
 	holes, prev := 0, uint64(0)
 	for i, sl := range s.slots {
 		id := sl.id &^ deadBit

@@ -159,9 +159,9 @@ func (c *Ctx) zaddOp(key []byte, f zaddFlags, n int, elem func(int) (string, flo
 		return r, ""
 	case e == nil:
 		e = c.add(key, typeZSet)
-		e.obj = newZset()
+		e.hold(newZset())
 	}
-	z, lim := e.obj.(*zset), c.zlimits()
+	z, lim := e.zsetVal(), c.zlimits()
 	for i := 0; i < n && err == ""; i++ {
 		m, s := elem(i)
 		s, out := z.add(m, s, f, lim)
@@ -209,7 +209,7 @@ func (c *Ctx) zsetReadOrReply(key []byte) (z *zset, ok bool) {
 	if e == nil {
 		return nil, ok
 	}
-	return e.obj.(*zset), true
+	return e.zsetVal(), true
 }
 
 func (c *Ctx) replyScore(z *zset, member []byte) {
@@ -551,7 +551,7 @@ func (c *Ctx) zstore(key []byte, z *zset, event string) {
 	} else {
 		c.setExpire(e, 0)
 	}
-	c.setObject(e, typeZSet, z)
+	c.setObject(e, z)
 	c.w.Int(int64(z.len()))
 	c.keyChanged(key, notifyZSet, event)
 }
@@ -562,7 +562,7 @@ func cmdZrem(c *Ctx) {
 	if e == nil {
 		return
 	}
-	z := e.obj.(*zset)
+	z := e.zsetVal()
 	n := 0
 	for _, m := range c.argv[2:] {
 		if z.remove(unsafeString(m)) {
@@ -603,7 +603,7 @@ func (c *Ctx) zremrangeGeneric(by zrangeBy, event string) {
 	if e == nil {
 		return
 	}
-	z := e.obj.(*zset)
+	z := e.zsetVal()
 	n := z.removeRange(z.span(&b, false))
 	c.removed(e, n, notifyZSet, event, z.len() == 0)
 }
@@ -655,7 +655,7 @@ func (c *Ctx) zpopGeneric(e *entry, key []byte, highest bool, count int64, emitK
 		c.w.Array(0)
 		return
 	}
-	z := e.obj.(*zset)
+	z := e.zsetVal()
 	n := int(min(max(count, 1), int64(z.len())))
 	switch {
 	case emitKey && nested:
@@ -946,9 +946,9 @@ func (c *Ctx) zsetOperation(dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 		}
 		switch e.typ {
 		case typeZSet:
-			srcs[i].z = e.obj.(*zset)
+			srcs[i].z = e.zsetVal()
 		case typeSet:
-			srcs[i].set, _ = e.obj.(setMembers)
+			srcs[i].set = e.setVal()
 		default:
 			c.w.Error(ErrWrongType)
 			return

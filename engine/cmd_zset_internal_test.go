@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"iter"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -358,23 +357,12 @@ func TestZrandmemberDistribution(t *testing.T) {
 	}
 }
 
-// fakeSet stands in for the set family's value, through setMembers.
-type fakeSet []string
-
-func (s fakeSet) len() int              { return len(s) }
-func (s fakeSet) has(m string) bool     { return slices.Contains(s, m) }
-func (s fakeSet) all() iter.Seq[string] { return slices.Values(s) }
-
 // TestZsetOpsReadSets checks that ZUNION, ZINTER and ZDIFF read a set as a
 // sorted set whose scores are 1, as Redis does.
 func TestZsetOpsReadSets(t *testing.T) {
 	h := newHarness(t)
-	h.addTyped("s", typeSet)
-	h.e.ks.lockAll()
-	c := &Ctx{e: h.e, s: h.s, db: h.s.DB(), now: h.e.nowMs()}
-	c.lookup([]byte("s")).obj = fakeSet{"a", "b", "c"}
-	h.e.ks.unlockAll()
 	h.script(
+		"sadd s a b c", ":3",
 		"zadd z 5 b 7 d", ":2",
 		"zunion 2 z s withscores", "*[$a, ,1, $c, ,1, $b, ,6, $d, ,7]",
 		"zunion 2 s z weights 2 1 aggregate max withscores", "*[$a, ,2, $c, ,2, $b, ,5, $d, ,7]",
@@ -427,7 +415,7 @@ func TestZsetBigValue(t *testing.T) {
 	}
 	h.e.ks.lockAll()
 	c := &Ctx{e: h.e, s: h.s, db: h.s.DB(), now: h.e.nowMs()}
-	c.add([]byte("big"), typeZSet).obj = z
+	c.add([]byte("big"), typeZSet).hold(z)
 	h.e.ks.unlockAll()
 	h.script(
 		"zcard big", fmt.Sprintf(":%d", n),

@@ -14,6 +14,16 @@ func (c *Ctx) slot(h uint64, db int) (*shard, *dict) {
 	return sh, &sh.dbs[db]
 }
 
+// slotOf is slot for e, an entry of database db. The shard is chosen by the
+// low half of the key's hash, which the entry does not keep: it hashes the
+// key again.
+func (c *Ctx) slotOf(e *entry, db int) (*shard, *dict) {
+	if e == c.found {
+		return c.slot(c.foundHash, db)
+	}
+	return c.slot(c.e.ks.hash(e.keyBytes()), db)
+}
+
 // lookupDB returns the live entry for key in database db, deleting it first if
 // it has expired (Redis's lazy expiry).
 func (c *Ctx) lookupDB(key []byte, db int) *entry {
@@ -23,6 +33,9 @@ func (c *Ctx) lookupDB(key []byte, db int) *entry {
 	if e != nil && c.expiredIn(d, e) {
 		c.e.expireEntry(c.s, sh, d, e, db)
 		return nil
+	}
+	if e != nil {
+		c.found, c.foundHash = e, h
 	}
 	return e
 }
@@ -50,7 +63,7 @@ func (c *Ctx) expiredIn(d *dict, e *entry) bool {
 
 // ttlOf is the expiry (unix ms, 0 for none) of e, which lives in database db.
 func (c *Ctx) ttlOf(e *entry, db int) int64 {
-	_, d := c.slot(e.hash, db)
+	_, d := c.slotOf(e, db)
 	return d.expireOf(e)
 }
 
@@ -92,13 +105,14 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	h := c.hash(key)
 	sh, d := c.slot(h, db)
-	e := &entry{hash: h, ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
-	e.kv, e.vcap = newKV(key, len(val))
+	e := &entry{hash: keyHash(h), ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
+	kv, n := newKV(key, len(val))
+	e.setKV(kv, n, len(val))
 	if len(val) > 0 {
 		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, len(key))), len(val)), val)
-		e.vlen = uint32(len(val))
 	}
 	d.insert(e)
+	c.found, c.foundHash = e, h
 	c.e.account(sh, d, e.counted())
 	c.noteWrite(e, db)
 	c.notifyDB(notifyNew, "new", key, db)
@@ -112,7 +126,7 @@ func (c *Ctx) add(key []byte, typ valueType) *entry { return c.addDB(key, c.db, 
 
 // removeDB deletes e from database db.
 func (c *Ctx) removeDB(e *entry, db int) {
-	sh, d := c.slot(e.hash, db)
+	sh, d := c.slotOf(e, db)
 	d.remove(e)
 	c.e.account(sh, d, -e.counted())
 	e.flags |= flagGone
@@ -122,7 +136,10 @@ func (c *Ctx) remove(e *entry) { c.removeDB(e, c.db) }
 
 // setExpire sets e's absolute expiry in unix ms (0 removes it).
 func (c *Ctx) setExpireDB(e *entry, db int, at int64) {
-	_, d := c.slot(e.hash, db)
+	if at == 0 && e.ttlIdx < 0 {
+		return // nothing to change: spare slotOf's hashing
+	}
+	_, d := c.slotOf(e, db)
 	d.setExpire(e, at)
 }
 
@@ -131,10 +148,10 @@ func (c *Ctx) setExpire(e *entry, at int64) { c.setExpireDB(e, c.db, at) }
 // replaceKV gives e new key/value bytes with room for n value bytes (the
 // first keep bytes of the old value copied), keeping the shard's accounting.
 func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
-	sh, d := c.slot(e.hash, db)
+	sh, d := c.slotOf(e, db)
 	before, old := e.kvSize(), e.val()
-	e.kv, e.vcap = newKV(e.keyBytes(), n)
-	e.vlen = uint32(keep)
+	kv, room := newKV(e.keyBytes(), n)
+	e.setKV(kv, room, keep)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), keep), old[:keep])
 	c.e.account(sh, d, e.kvSize()-before)
 }
@@ -142,10 +159,11 @@ func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
 // storeValue makes e a string holding a copy of val: new bytes, so strings
 // already handed out keep their value.
 func (c *Ctx) storeValue(e *entry, val []byte) {
-	c.setObject(e, typeString, nil)
+	c.setObject(e, nil)
 	c.replaceKV(e, c.db, len(val), 0)
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
-	e.vlen, e.flags = uint32(len(val)), 0
+	e.setLen(len(val))
+	e.flags = 0
 }
 
 // appendValue appends val to e's string value in place when it fits (bytes
@@ -153,7 +171,7 @@ func (c *Ctx) storeValue(e *entry, val []byte) {
 // as Redis's sds does (double up to 1 MB, then 1 MB more).
 func (c *Ctx) appendValue(e *entry, val []byte) {
 	n := int(e.vlen) + len(val)
-	if n > int(e.vcap) {
+	if n > e.valCap() {
 		room := n * 2
 		if n >= 1<<20 {
 			room = n + 1<<20
@@ -161,28 +179,29 @@ func (c *Ctx) appendValue(e *entry, val []byte) {
 		c.replaceKV(e, c.db, room, int(e.vlen))
 	}
 	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, int(e.klen)+int(e.vlen))), len(val)), val)
-	e.vlen = uint32(n)
+	e.setLen(n)
 	e.flags |= flagRaw
 }
 
-// setObject makes e (in the command's database) hold obj, of type typ (nil
-// for a string about to be stored), dropping a string value's bytes.
-func (c *Ctx) setObject(e *entry, typ valueType, obj any) { c.setObjectDB(e, c.db, typ, obj) }
+// setObject makes e (in the command's database) hold obj (nil for a string
+// about to be stored), dropping a string value's bytes.
+func (c *Ctx) setObject(e *entry, obj any) { c.setObjectDB(e, c.db, obj) }
 
 // setObjectDB is setObject for an entry of database db.
-func (c *Ctx) setObjectDB(e *entry, db int, typ valueType, obj any) {
-	if obj == nil && e.obj == nil && typ == typeString {
-		e.typ, e.flags = typ, 0 // string to string: nothing to account
+func (c *Ctx) setObjectDB(e *entry, db int, obj any) {
+	if obj == nil && e.value() == nil {
+		e.typ, e.flags = typeString, 0 // string to string: nothing to account
 		return
 	}
-	sh, d := c.slot(e.hash, db)
-	if a, ok := e.obj.(accounted); ok {
+	sh, d := c.slotOf(e, db)
+	if a, ok := e.value().(accounted); ok {
 		c.e.account(sh, d, -a.account().acct)
 	}
-	if e.vcap > 0 && typ != typeString {
+	if e.valCap() > 0 && obj != nil {
 		c.replaceKV(e, db, 0, 0)
 	}
-	e.typ, e.obj, e.flags = typ, obj, 0
+	e.hold(obj)
+	e.flags = 0
 	if a, ok := obj.(accounted); ok {
 		m := a.account()
 		m.acct = a.memUsage()

@@ -6,8 +6,9 @@ import (
 )
 
 // dict is the keyspace hash table of one database within one shard: chained
-// buckets, a power-of-two bucket count, and the full hash stored in each entry.
-// A bucket is chosen by the hash's top bits (the low bits choose the shard).
+// buckets, a power-of-two bucket count, and the top half of the hash stored in
+// each entry. A bucket is chosen by the hash's top bits (the low bits choose
+// the shard), so a dict of up to 2^32 buckets indexes by what entries keep.
 //
 // We use our own table rather than a Go map for three properties Redis users
 // rely on: a SCAN cursor (every key present for the whole iteration is
@@ -38,8 +39,9 @@ func (d *dict) find(h uint64, key []byte) *entry {
 	if d.count == 0 {
 		return nil
 	}
+	kh := keyHash(h)
 	for e := d.buckets[h>>d.shift]; e != nil; e = e.next {
-		if e.hash == h && e.key() == string(key) {
+		if e.hash == kh && e.key() == string(key) {
 			return e
 		}
 	}
@@ -51,7 +53,7 @@ func (d *dict) insert(e *entry) {
 	if d.count >= 2*len(d.buckets) {
 		d.resize(max(dictMinSize, len(d.buckets)*2))
 	}
-	i := e.hash >> d.shift
+	i := e.dictHash() >> d.shift
 	e.next = d.buckets[i]
 	d.buckets[i] = e
 	d.count++
@@ -59,7 +61,7 @@ func (d *dict) insert(e *entry) {
 
 // remove unlinks e from the table and the TTL list.
 func (d *dict) remove(e *entry) {
-	i := e.hash >> d.shift
+	i := e.dictHash() >> d.shift
 	for p := &d.buckets[i]; *p != nil; p = &(*p).next {
 		if *p == e {
 			*p = e.next
@@ -85,7 +87,7 @@ func (d *dict) resize(n int) {
 	for _, e := range old {
 		for e != nil {
 			next := e.next
-			i := e.hash >> d.shift
+			i := e.dictHash() >> d.shift
 			e.next = d.buckets[i]
 			d.buckets[i] = e
 			e = next

@@ -7,8 +7,9 @@ import (
 )
 
 func newTestEntry(seed maphash.Seed, key string) *entry {
-	e := &entry{hash: maphash.String(seed, key), ttlIdx: -1, klen: uint32(len(key))}
-	e.kv, e.vcap = newKV([]byte(key), 0)
+	e := &entry{hash: keyHash(maphash.String(seed, key)), ttlIdx: -1, klen: uint32(len(key))}
+	kv, n := newKV([]byte(key), 0)
+	e.setKV(kv, n, 0)
 	return e
 }
 
@@ -89,7 +90,7 @@ func TestDictInsertFindRemoveAndTTLList(t *testing.T) {
 		t.Fatalf("count %d ttl %d, want 1000 and 334", d.count, len(d.ttl))
 	}
 	for _, e := range es {
-		if got := d.find(e.hash, e.keyBytes()); got != e {
+		if got := d.find(maphash.String(seed, e.key()), e.keyBytes()); got != e {
 			t.Fatalf("find(%s) = %v", e.key(), got)
 		}
 	}
@@ -109,7 +110,7 @@ func TestDictInsertFindRemoveAndTTLList(t *testing.T) {
 	if es[950].ttlIdx >= 0 || es[951].ttlIdx < 0 {
 		t.Fatal("setExpire did not keep the TTL list current")
 	}
-	if d.find(es[0].hash, es[0].keyBytes()) != nil {
+	if d.find(maphash.String(seed, es[0].key()), es[0].keyBytes()) != nil {
 		t.Fatal("removed key still found")
 	}
 }

@@ -23,6 +23,10 @@ type Ctx struct {
 	serving *Session
 	// hint is the hash of the command's first key, computed when locking.
 	hint keyHint
+	// found is the entry the last lookup or insert returned and its key's
+	// hash, which the entry keeps only half of: slotOf needs the other half.
+	found     *entry
+	foundHash uint64
 	// written and nwritten are the entries the command may have changed,
 	// reconciled with the memory accounting after it (memory.go).
 	written  [3]writtenEntry

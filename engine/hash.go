@@ -6,7 +6,7 @@ import (
 	"unsafe"
 )
 
-// hashObj is a hash value (entry.obj of a typeHash key).
+// hashObj is a hash value (held by a typeHash entry).
 //
 // Fields live in a dense slice in insertion order: a new field goes to the
 // end, an update changes its value in place, a deletion keeps the order of

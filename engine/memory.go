@@ -40,7 +40,7 @@ const stringAlloc = 8
 // counted is what the accounting counts for e now.
 func (e *entry) counted() int64 {
 	n := entrySize + e.kvSize()
-	if a, ok := e.obj.(accounted); ok {
+	if a, ok := e.value().(accounted); ok {
 		n += a.account().acct
 	}
 	return n
@@ -103,13 +103,13 @@ func (e *Engine) overMaxmemory(max int64) bool {
 // reconcile brings the accounting of e (in database db) up to date with its
 // value's estimate.
 func (c *Ctx) reconcile(e *entry, db int) {
-	a, ok := e.obj.(accounted)
+	a, ok := e.value().(accounted)
 	if !ok || e.flags&flagGone != 0 {
 		return
 	}
 	m := a.account()
 	if u := a.memUsage(); u != m.acct {
-		sh, d := c.slot(e.hash, db)
+		sh, d := c.slotOf(e, db)
 		c.e.account(sh, d, u-m.acct)
 		m.acct = u
 	}

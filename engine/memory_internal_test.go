@@ -20,7 +20,7 @@ func (e *Engine) exactMem() (sum, counted int64) {
 			counted += d.mem
 			d.each(func(en *entry) {
 				sum += entrySize + en.kvSize()
-				if a, ok := en.obj.(accounted); ok {
+				if a, ok := en.value().(accounted); ok {
 					sum += a.memUsage()
 				}
 			})
