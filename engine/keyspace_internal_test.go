@@ -30,22 +30,27 @@ func TestEntryAppendRoom(t *testing.T) {
 				v, cap(v), e.obj != nil, e.kvSize(), wantVal, wantCap, wantRoom)
 		}
 	}
-	// APPEND past the room makes room for twice the length.
-	h.check("set k 0123456789", "+OK")
-	look("0123456789", allocSize(1+10)-1, false)
-	h.check("append k 0123456789", ":20")
-	look("01234567890123456789", allocSize(1+40)-1, true)
-	h.check("append k x", ":21")
-	look("01234567890123456789x", allocSize(1+40)-1, true)
-	// RENAME moves the value into an allocation sized for its length.
-	h.check("rename k k2", "+OK")
-	h.check("rename k2 k", "+OK")
-	look("01234567890123456789x", allocSize(1+21)-1, false)
-	h.check("append k 0123456789", ":31")
-	look("01234567890123456789x0123456789", allocSize(1+62)-1, true)
-	// A write storing new bytes drops the room.
-	h.check("set k v", "+OK")
-	look("v", allocSize(1+1)-1, false)
-	h.check("set k 01234567890123456789", "+OK")
-	look("01234567890123456789", allocSize(1+20)-1, false)
+	for _, step := range []struct {
+		cmd, reply, val string
+		size            int // the allocation holds the 1-byte key and a value of up to size-1 bytes
+		room            bool
+	}{
+		{"set k 0123456789", "+OK", "0123456789", 1 + 10, false},
+		// APPEND past the room makes room for twice the length...
+		{"append k 0123456789", ":20", "01234567890123456789", 1 + 40, true},
+		// ...which the next APPEND uses in place.
+		{"append k x", ":21", "01234567890123456789x", 1 + 40, true},
+		// RENAME moves the value into an allocation sized for its length.
+		{"rename k k2", "+OK", "", 0, false},
+		{"rename k2 k", "+OK", "01234567890123456789x", 1 + 21, false},
+		{"append k 0123456789", ":31", "01234567890123456789x0123456789", 1 + 62, true},
+		// A write storing new bytes drops the room.
+		{"set k v", "+OK", "v", 1 + 1, false},
+		{"set k 01234567890123456789", "+OK", "01234567890123456789", 1 + 20, false},
+	} {
+		h.check(step.cmd, step.reply)
+		if step.size > 0 {
+			look(step.val, allocSize(step.size)-1, step.room)
+		}
+	}
 }
