@@ -155,7 +155,7 @@ func (s *Session) IdleSince() int64 { return s.last.Load() }
 
 // touch records the time (unix ms) of the session's latest command. It
 // stores only a change: an atomic store is a full barrier on amd64, and the
-// coarse clock moves once a millisecond.
+// coarse clock moves once per expire-cycle tick (100 ms by default).
 func (s *Session) touch(ms int64) {
 	if s.last.Load() != ms {
 		s.last.Store(ms)
