@@ -23,7 +23,7 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	}
 	s.popCtx()
 	s.cmds.Add(1)
-	s.last.Store(e.coarseMs())
+	s.touch(e.coarseMs())
 }
 
 // Get is GET: the value, whether the key exists, and a Redis error text

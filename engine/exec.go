@@ -189,8 +189,10 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 		WriteMessage(s.out, &c.selfPush[i])
 	}
 	s.cmds.Add(1)
-	s.last.Store(e.coarseMs())
-	s.lastCmd.Store(cmd)
+	s.touch(e.coarseMs())
+	if s.lastCmd.Load() != cmd { // as in touch: a client mostly repeats its command
+		s.lastCmd.Store(cmd)
+	}
 }
 
 // ErrInternal is the reply to a command that panicked. The panic is

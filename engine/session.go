@@ -134,7 +134,13 @@ func (s *Session) Proto() int { return int(s.proto.Load()) }
 func (s *Session) DB() int { return int(s.db.Load()) }
 
 // SetDB selects a database without the SELECT command's checks.
-func (s *Session) SetDB(i int) { s.db.Store(int32(i)) }
+// It stores only a change, as the in-process client sets the database
+// before every call.
+func (s *Session) SetDB(i int) {
+	if s.db.Load() != int32(i) {
+		s.db.Store(int32(i))
+	}
+}
 
 // Closing reports whether the session asked to be closed (QUIT) or was killed;
 // the server closes the connection after flushing the pending replies.
@@ -146,6 +152,15 @@ func (s *Session) Info() string { return s.e.clientLine(s, nil) }
 
 // IdleSince is the engine time in unix milliseconds of the session's last command.
 func (s *Session) IdleSince() int64 { return s.last.Load() }
+
+// touch records the time (unix ms) of the session's latest command. It
+// stores only a change: an atomic store is a full barrier on amd64, and the
+// coarse clock moves once per expire-cycle tick (100 ms by default).
+func (s *Session) touch(ms int64) {
+	if s.last.Load() != ms {
+		s.last.Store(ms)
+	}
+}
 
 // clientRegistry is the set of registered sessions, for CLIENT LIST/KILL and INFO.
 type clientRegistry struct {
