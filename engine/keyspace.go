@@ -230,14 +230,10 @@ type keyspace struct {
 	seed   maphash.Seed
 	shards []shard
 	mask   uint64
-	bits   uint
 }
 
 func newKeyspace(nshards, ndbs int) *keyspace {
 	ks := &keyspace{seed: maphash.MakeSeed(), shards: make([]shard, nshards), mask: uint64(nshards - 1)}
-	for n := nshards; n > 1; n >>= 1 {
-		ks.bits++
-	}
 	for i := range ks.shards {
 		ks.shards[i].dbs = make([]dict, ndbs)
 	}
@@ -249,9 +245,6 @@ func (ks *keyspace) hash(key []byte) uint64 { return maphash.Bytes(ks.seed, key)
 // shardOf maps a hash to its shard; the bucket index inside a dict uses the
 // hash's upper bits so that shard and bucket choice stay independent.
 func (ks *keyspace) shardOf(h uint64) int { return int(h & ks.mask) }
-
-// bucketHash is the part of h a dict indexes by.
-func (ks *keyspace) bucketHash(h uint64) uint64 { return h >> ks.bits }
 
 // lockAll locks every shard in index order (the global lock order).
 func (ks *keyspace) lockAll() {
