@@ -1,8 +1,6 @@
 package engine_test
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -271,16 +269,6 @@ func aclRenderLog(v protocol.Value) string {
 		}
 	}
 	return aclRender(v, func(s string) string { return s })
-}
-
-// aclValue decodes one raw reply.
-func aclValue(t testing.TB, raw []byte) protocol.Value {
-	t.Helper()
-	v, err := protocol.ReadValue(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		t.Fatalf("bad reply %q: %v", raw, err)
-	}
-	return v
 }
 
 func TestACLSetuserRules(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Session is one caller's state: selected database, protocol version, name,
@@ -214,11 +213,6 @@ func newRunID() string {
 	var b [20]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// ageSeconds is how long ago, in whole seconds, engine time ms was.
-func (e *Engine) ageSeconds(ms int64) int64 {
-	return (e.nowMs() - ms) / int64(time.Second/time.Millisecond)
 }
 
 // RejectedConnection counts a client refused for maxclients (INFO rejected_connections).

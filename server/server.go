@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -346,15 +345,4 @@ func (s *Server) closeListeners() {
 	if s.cfg.UnixSocket != "" {
 		_ = os.Remove(s.cfg.UnixSocket)
 	}
-}
-
-// BindIsLoopback reports whether every bind address is a loopback address.
-func BindIsLoopback(bind []string) bool {
-	for _, b := range bind {
-		ip := net.ParseIP(strings.TrimPrefix(b, "-"))
-		if ip == nil || !ip.IsLoopback() {
-			return false
-		}
-	}
-	return true
 }
