@@ -231,6 +231,11 @@ func (c *conn) Write(p []byte) (int, error) {
 			if more {
 				q.pass()
 			}
+			if n == len(p) {
+				// Done: the peer may read it and close before we
+				// return, which must not turn the write into an error.
+				return n, nil
+			}
 			continue
 		}
 		c.wdl.arm()
