@@ -15,6 +15,7 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	*c = Ctx{e: e, s: s, db: s.DB()}
 	e.ks.shards[i].mu.Lock()
 	fn(c)
+	c.found = nil // hold no entry alive after the call
 	if len(s.ready) > 0 {
 		s.locks = append(s.locks[:0], i)
 		e.unlockShards(s, s.locks)

@@ -15,8 +15,9 @@ func (c *Ctx) slot(h uint64, db int) (*shard, *dict) {
 }
 
 // slotOf is slot for e, an entry of database db. The shard is chosen by the
-// low half of the key's hash, which the entry does not keep: it hashes the
-// key again.
+// low half of the key's hash, which the entry does not keep: it comes from
+// the command's last lookup or insert when that returned e (c.found), and
+// otherwise from hashing the key again.
 func (c *Ctx) slotOf(e *entry, db int) (*shard, *dict) {
 	if e == c.found {
 		return c.slot(c.foundHash, db)

@@ -177,7 +177,7 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 			s.depth = depth
 			e.contain(s, cmd, argv, w, mark, r)
 		}
-		c.argv, c.w = nil, nil
+		c.argv, c.w, c.found = nil, nil, nil // hold nothing alive between commands
 		s.popCtx()
 	}()
 	*c = Ctx{e: e, s: s, argv: argv, w: w, cmd: cmd, db: s.DB(), hint: hint}
