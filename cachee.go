@@ -111,6 +111,7 @@ type conn struct {
 	w    *engine.Capture
 	ctx  context.Context // of the call running, for blocking commands
 	argv [][]byte
+	cmds [][][]byte // a transaction's commands, cut from argv
 	buf  []byte
 	offs []int
 	pipe Pipe // TxPipelined's, reused

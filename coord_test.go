@@ -187,11 +187,24 @@ func TestTxPipelinedAndWatch(t *testing.T) {
 	if !errors.As(err, &rerr) || rerr.Prefix != "WRONGTYPE" {
 		t.Fatalf("TxPipelined error %v", err)
 	}
-	if len(vals) != 4 || vals[1].String() != "2" || vals[3].String() != "2" {
+	if len(vals) != 4 || vals[1].String() != "2" || vals[2].Kind() != 0 || vals[3].String() != "2" {
 		t.Errorf("TxPipelined replies %v", vals)
 	}
-	if _, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error { p.Do("NOSUCH"); return nil }); err == nil {
-		t.Error("unknown command in a transaction: no error")
+	// A nil reply is a Value, not the transaction's error; the replies of
+	// one transaction are not reused by the next.
+	first := vals
+	vals, err = db.TxPipelined(ctx, func(p *cachee.Pipe) error { p.Do("GET", "missing"); p.Do("SET", "k", "3"); return nil })
+	if err != nil || len(vals) != 2 || !vals[0].IsNil() || first[3].String() != "2" || first[1].String() != "2" {
+		t.Errorf("nil reply in a transaction: %v %v; the first transaction's replies now %v", vals, err, first)
+	}
+	db.Set(ctx, "k", "2")
+	for _, bad := range [][]any{{"NOSUCH"}, {"GET"}, {"EXEC"}, {}} {
+		if _, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error { p.Do("SET", "k3", "x"); p.Do(bad...); return nil }); err == nil {
+			t.Errorf("%q in a transaction: no error", bad)
+		}
+	}
+	if n, _ := db.Exists(ctx, "k3"); n != 0 {
+		t.Error("a transaction with a refused command ran")
 	}
 	// An argument that cannot be encoded fails the whole transaction before
 	// anything runs, and leaves nothing behind for the next one.

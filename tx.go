@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/cachee/cachee/engine"
 )
@@ -99,10 +100,8 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 	return c.transaction(ctx, db.e, p)
 }
 
-// transaction runs MULTI, p's commands and EXEC on the session as
-// consecutive Exec calls (the dispatcher's own queueing and checks), with
-// every reply in one capture: one round of the in-process overhead instead
-// of one per command.
+// transaction runs p's commands as one transaction through the engine's
+// ExecTx: one reply, EXEC's, in place of MULTI's, every QUEUED and EXEC's.
 func (c *conn) transaction(ctx context.Context, e *engine.Engine, p *Pipe) ([]Value, error) {
 	c.argv = c.argv[:0]
 	for i, off := range p.offs {
@@ -112,46 +111,40 @@ func (c *conn) transaction(ctx context.Context, e *engine.Engine, p *Pipe) ([]Va
 		}
 		c.argv = append(c.argv, p.buf[off:end:end])
 	}
-	c.w.Reset()
-	c.ctx = ctx
-	defer func() { c.ctx = nil }()
-	e.Exec(c.s, multiArgv, c.w)
+	c.cmds = c.cmds[:0]
 	from := 0
 	for _, to := range p.ends {
-		e.Exec(c.s, c.argv[from:to], c.w)
+		c.cmds = append(c.cmds, c.argv[from:to:to])
 		from = to
 	}
-	e.Exec(c.s, execArgv, c.w)
+	c.w.Reset()
+	c.ctx = ctx
+	e.ExecTx(c.s, c.cmds, c.w)
+	c.ctx = nil
+	clear(c.cmds) // holds nothing of p's between calls
 	r := c.w.Replies()
-	if len(r) != len(p.ends)+2 {
-		return nil, fmt.Errorf("cachee: transaction got %d replies for %d commands", len(r), len(p.ends))
+	if len(r) != 1 {
+		return nil, fmt.Errorf("cachee: transaction got %d replies", len(r))
 	}
-	// MULTI refused (nested) or a command refused while queueing: nothing ran.
-	for _, q := range r[:len(r)-1] {
-		if _, err := toValue(q); err != nil {
-			return nil, err
-		}
-	}
-	v, err := toValue(r[len(r)-1])
+	v, err := toValue(r[0])
 	switch {
 	case errors.Is(err, Nil):
 		return nil, ErrTxFailed
 	case err != nil:
 		return nil, err
 	}
-	out := make([]Value, len(v.r.Elems))
+	// The array EXEC's reply was captured in belongs to this call: its
+	// elements become the Values in place (a Value is a Reply), an error's
+	// emptied.
+	elems := v.r.Elems
 	var first error
-	for i, r := range v.r.Elems {
-		var rerr error
-		out[i], rerr = toValue(r)
-		if rerr != nil && rerr != Nil && first == nil {
-			first = rerr
+	for i := range elems {
+		if elems[i].Kind == engine.KindError {
+			if first == nil {
+				first = redisError(elems[i].Str)
+			}
+			elems[i] = engine.Reply{}
 		}
 	}
-	return out, first
+	return unsafe.Slice((*Value)(unsafe.Pointer(unsafe.SliceData(elems))), len(elems)), first
 }
-
-var (
-	multiArgv = [][]byte{[]byte("MULTI")}
-	execArgv  = [][]byte{[]byte("EXEC")}
-)

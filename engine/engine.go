@@ -231,6 +231,8 @@ type Engine struct {
 
 	ks       *keyspace
 	table    *table
+	multi    *Command // MULTI and EXEC, which ExecTx runs without looking them up
+	exec     *Command
 	started  time.Time
 	runID    string
 	clients  clientRegistry
@@ -291,6 +293,7 @@ func New(cfg Config) *Engine {
 	e.tick()
 	e.acl.init(cfg.RequirePass)
 	e.table = newTable()
+	e.multi, e.exec = e.table.Lookup(argvMulti[0]), e.table.Lookup(argvExec[0])
 	e.clients.init()
 	e.pubsub.init()
 	e.blocking.init()

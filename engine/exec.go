@@ -82,7 +82,18 @@ func (e *Engine) Exec(s *Session, argv [][]byte, w ReplyWriter) {
 	if len(argv) == 0 {
 		return
 	}
-	// CLIENT REPLY OFF/SKIP silence every reply, rejections included.
+	w = s.replyTo(w)
+	e.dispatch(s, argv, w)
+	if s.blocked != nil {
+		e.waitBlocked(s, argv, w)
+	}
+	s.replied()
+}
+
+// replyTo is the writer a call's replies go to, and where the session's own
+// pushes go while it runs: w, or nothing under CLIENT REPLY OFF/SKIP, which
+// silence every reply, rejections included.
+func (s *Session) replyTo(w ReplyWriter) ReplyWriter {
 	switch s.replyMode {
 	case replyOff, replySkip:
 		w = discard{w}
@@ -91,10 +102,11 @@ func (e *Engine) Exec(s *Session, argv [][]byte, w ReplyWriter) {
 		w = discard{w}
 	}
 	s.out = w
-	e.dispatch(s, argv, w)
-	if s.blocked != nil {
-		e.waitBlocked(s, argv, w)
-	}
+	return w
+}
+
+// replied ends what replyTo began.
+func (s *Session) replied() {
 	s.out = nil
 	if s.replyMode == replySkip {
 		s.replyMode = replyOn
@@ -104,39 +116,9 @@ func (e *Engine) Exec(s *Session, argv [][]byte, w ReplyWriter) {
 // dispatch makes Redis's processCommand checks in its order, then queues the
 // command (inside MULTI) or runs it with its shards locked.
 func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
-	cmd := e.table.Lookup(argv[0])
-	if cmd == nil {
-		e.reject(s, nil, w, errUnknownCommand(argv))
-		return
-	}
-	if cmd.subs != nil && len(argv) >= 2 {
-		sub := lookupIn(cmd.subs, argv[1])
-		if sub == nil {
-			e.reject(s, nil, w, errUnknownSubcommand(argv[1], string(argv[0])))
-			return
-		}
-		cmd = sub
-	}
+	cmd := e.admit(s, argv, w)
 	switch {
-	case !cmd.arityOK(len(argv)):
-		e.reject(s, cmd, w, errWrongArgs(cmd.Name))
-		return
-	case !s.authed && !cmd.Spec.Has(cmdspec.NoAuth) && e.authRequired():
-		e.reject(s, cmd, w, ErrNoAuth)
-		return
-	case s.multi != nil && cmd.Spec.Has(cmdspec.NoMulti):
-		e.reject(s, cmd, w, errNoMulti)
-		return
-	case !s.user.open.Load() && e.aclRefused(s, cmd, argv, w):
-		return
-	case !e.performEvictions() && s.deniedOOM(cmd):
-		e.reject(s, cmd, w, ErrOOM)
-		return
-	case s.Proto() == 2 && s.subscribed() && cmd.opts&subscribedOK == 0:
-		e.reject(s, cmd, w, "ERR Can't execute '"+cmd.Name+
-			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-		return
-	case e.scriptRunning() && e.rejectBusy(s, cmd, w):
+	case cmd == nil:
 		return
 	case s.multi != nil && cmd.opts&txControl == 0:
 		s.queueCommand(cmd, argv)
@@ -147,6 +129,51 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 	e.lockShards(locks)
 	e.call(s, cmd, argv, w, hint)
 	e.unlockShards(s, locks)
+}
+
+// admit looks argv's command up and makes processCommand's checks on it, up
+// to queueing: it returns the command, or nil when it refused it (and wrote
+// the refusal to w).
+func (e *Engine) admit(s *Session, argv [][]byte, w ReplyWriter) *Command {
+	cmd := e.table.Lookup(argv[0])
+	if cmd == nil {
+		e.reject(s, nil, w, errUnknownCommand(argv))
+		return nil
+	}
+	if cmd.subs != nil && len(argv) >= 2 {
+		sub := lookupIn(cmd.subs, argv[1])
+		if sub == nil {
+			e.reject(s, nil, w, errUnknownSubcommand(argv[1], string(argv[0])))
+			return nil
+		}
+		cmd = sub
+	}
+	if !e.allowed(s, cmd, argv, w) {
+		return nil
+	}
+	return cmd
+}
+
+// allowed makes admit's checks on a command already looked up.
+func (e *Engine) allowed(s *Session, cmd *Command, argv [][]byte, w ReplyWriter) bool {
+	switch {
+	case !cmd.arityOK(len(argv)):
+		e.reject(s, cmd, w, errWrongArgs(cmd.Name))
+	case !s.authed && !cmd.Spec.Has(cmdspec.NoAuth) && e.authRequired():
+		e.reject(s, cmd, w, ErrNoAuth)
+	case s.multi != nil && cmd.Spec.Has(cmdspec.NoMulti):
+		e.reject(s, cmd, w, errNoMulti)
+	case !s.user.open.Load() && e.aclRefused(s, cmd, argv, w):
+	case !e.performEvictions() && s.deniedOOM(cmd):
+		e.reject(s, cmd, w, ErrOOM)
+	case s.Proto() == 2 && s.subscribed() && cmd.opts&subscribedOK == 0:
+		e.reject(s, cmd, w, "ERR Can't execute '"+cmd.Name+
+			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+	case e.scriptRunning() && e.rejectBusy(s, cmd, w):
+	default:
+		return true
+	}
+	return false
 }
 
 // reject answers a command the dispatcher refuses. Inside MULTI the refusal
@@ -189,9 +216,11 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 		WriteMessage(s.out, &c.selfPush[i])
 	}
 	s.cmds.Add(1)
-	s.touch(e.coarseMs())
-	if s.lastCmd.Load() != cmd { // as in touch: a client mostly repeats its command
-		s.lastCmd.Store(cmd)
+	if s.depth == 1 { // not a command of EXEC or a script, whose own call does this
+		s.touch(e.coarseMs())
+		if s.lastCmd.Load() != cmd { // as in touch: a client mostly repeats its command
+			s.lastCmd.Store(cmd)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Transactions: MULTI queues commands, EXEC runs them atomically, WATCH makes
@@ -58,8 +59,6 @@ var multiPool = sync.Pool{New: func() any { return new(multiState) }}
 // newMulti returns an empty transaction with the buffers of an old one.
 func newMulti() *multiState {
 	m := multiPool.Get().(*multiState)
-	clear(m.queue)
-	clear(m.argvs)
 	m.queue, m.args, m.argvs, m.locks, m.aborted = m.queue[:0], m.args[:0], m.argvs[:0], m.locks[:0], false
 	return m
 }
@@ -73,6 +72,9 @@ func (s *Session) endMulti() {
 	}
 	s.multi = nil
 	if cap(m.args) <= 64<<10 && cap(m.queue) <= 1024 {
+		// ExecTx queues its caller's argvs: the pool must not keep them.
+		clear(m.queue)
+		clear(m.argvs)
 		multiPool.Put(m)
 	}
 }
@@ -80,6 +82,7 @@ func (s *Session) endMulti() {
 type queuedCmd struct {
 	cmd  *Command
 	argv [][]byte
+	hint keyHint // its first key's hash, from EXEC's lock set
 }
 
 // watchKey names a key in a database.
@@ -182,7 +185,7 @@ func cmdExec(c *Ctx) {
 				c.w.Error(msg)
 				continue
 			}
-			c.e.call(s, q.cmd, q.argv, c.w, keyHint{})
+			c.e.call(s, q.cmd, q.argv, c.w, q.hint)
 		}
 		s.inExec = false
 	}
@@ -193,21 +196,75 @@ func cmdExec(c *Ctx) {
 	s.endMulti()
 }
 
+// ExecTx runs cmds as one transaction: what MULTI, the commands and EXEC
+// sent in a row do, with one reply instead of len(cmds)+2: EXEC's array of
+// the commands' replies (a null array when a WATCHed key changed), or the
+// error that stopped the transaction. It is the in-process TxPipelined.
+//
+// A command refused while queueing (unknown, wrong arity, not permitted...)
+// stops the transaction at once: its error is the reply, nothing runs, and
+// the transaction and the session's WATCHes are discarded, as EXECABORT
+// does. The commands MULTI runs at once instead of queueing (EXEC, WATCH,
+// RESET...) are refused. cmds are queued without a copy, so they must not
+// change until ExecTx returns.
+func (e *Engine) ExecTx(s *Session, cmds [][][]byte, w ReplyWriter) {
+	w = s.replyTo(w)
+	defer s.replied()
+	if !e.allowed(s, e.multi, argvMulti, w) {
+		return
+	}
+	if s.multi != nil {
+		w.Error(errMultiNested)
+		return
+	}
+	s.multi = newMulti()
+	for _, argv := range cmds {
+		if len(argv) == 0 {
+			argv = argvEmpty
+		}
+		cmd := e.admit(s, argv, w)
+		if cmd != nil && cmd.opts&txControl != 0 {
+			w.Error(errNoMulti)
+			cmd = nil
+		}
+		if cmd == nil {
+			s.discardTransaction()
+			return
+		}
+		s.multi.queue = append(s.multi.queue, queuedCmd{cmd: cmd, argv: argv})
+	}
+	if e.allowed(s, e.exec, argvExec, w) {
+		e.call(s, e.exec, argvExec, w, keyHint{}) // EXEC has no keys: nothing to lock
+	}
+}
+
+var (
+	argvMulti = [][]byte{[]byte("MULTI")}
+	argvExec  = [][]byte{[]byte("EXEC")}
+	argvEmpty = [][]byte{{}}
+)
+
 // txLockSet is the shards EXEC locks: those of every queued command's keys
 // and of every WATCHed key, in index order; nil means every shard.
 func (e *Engine) txLockSet(s *Session, m *multiState) []int {
 	locks := m.locks[:0]
 	defer func() { m.locks = locks }()
-	for _, q := range m.queue {
+	for i := range m.queue {
+		q := &m.queue[i]
 		if q.cmd.opts&lockAll != 0 {
 			return nil
 		}
 		pos, err := q.cmd.Spec.KeyPositions(q.argv, s.keyPos[:0])
+		s.keyPos = pos[:0]
 		if err != nil {
 			return nil
 		}
-		for _, p := range pos {
-			locks = insertSorted(locks, e.ks.shardOf(e.ks.hash(q.argv[p])))
+		for j, p := range pos {
+			h := e.ks.hash(q.argv[p])
+			if j == 0 && len(q.argv[p]) > 0 {
+				q.hint = keyHint{p: unsafe.SliceData(q.argv[p]), n: len(q.argv[p]), h: h}
+			}
+			locks = insertSorted(locks, e.ks.shardOf(h))
 		}
 	}
 	for _, w := range s.watched {
