@@ -175,9 +175,8 @@ func (sub *Subscription) end(err error) {
 // Publish posts message on channel and returns how many subscribers (socket
 // and in-process) received it.
 func (db *DB) Publish(ctx context.Context, channel, message string) (int64, error) {
-	v, err := db.Do(ctx, "PUBLISH", channel, message)
-	if err != nil {
-		return 0, err
-	}
-	return v.Int()
+	c := db.get()
+	n := db.e.Publish(c.s, channel, message)
+	db.put(c)
+	return int64(n), nil
 }

@@ -71,5 +71,14 @@ func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool) {
 	return ok
 }
 
+// Publish is PUBLISH: it returns how many subscribers (socket and
+// in-process) received message.
+func (e *Engine) Publish(s *Session, channel, message string) int {
+	n := e.publish(s, subChannel, unsafeBytes(channel), unsafeBytes(message), true)
+	s.cmds.Add(1)
+	s.touch(e.coarseMs())
+	return n
+}
+
 // NowMs is the engine clock in unix milliseconds.
 func (e *Engine) NowMs() int64 { return e.nowMs() }

@@ -131,12 +131,12 @@ func (e *Engine) notifyDB(self *Session, class notifyClass, event string, key []
 	if f&notifyKeyspace != 0 {
 		ch := make([]byte, 0, 16+len(dbs)+len(key))
 		ch = append(append(append(append(ch, "__keyspace@"...), dbs...), "__:"...), key...)
-		e.publish(self, subChannel, ch, unsafeBytes(event))
+		e.publish(self, subChannel, ch, unsafeBytes(event), true)
 	}
 	if f&notifyKeyevent != 0 {
 		ch := make([]byte, 0, 16+len(dbs)+len(event))
 		ch = append(append(append(append(ch, "__keyevent@"...), dbs...), "__:"...), event...)
-		e.publish(self, subChannel, ch, key)
+		e.publish(self, subChannel, ch, key, false)
 	}
 }
 

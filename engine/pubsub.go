@@ -310,8 +310,9 @@ func (e *Engine) deliver(s, self *Session, m *Message) {
 
 // publish delivers payload on channel to every subscriber of kind (channel
 // or shard channel) and, for plain channels, of every matching pattern, in
-// Redis's order, and returns how many received it.
-func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) int {
+// Redis's order, and returns how many received it. payload is copied unless
+// it is stable: the bytes of a string, which never change.
+func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte, stable bool) int {
 	ps := &e.pubsub
 	ps.mu.RLock()
 	defer ps.mu.RUnlock()
@@ -323,9 +324,14 @@ func (e *Engine) publish(self *Session, kind subKind, channel, payload []byte) i
 	// the channel's name taken from its subscribers when there are direct
 	// ones, or copied along with the payload.
 	var ch, msg string
-	if direct != nil {
+	switch {
+	case direct != nil && stable:
+		ch, msg = direct.name, unsafeString(payload)
+	case direct != nil:
 		ch, msg = direct.name, string(payload)
-	} else {
+	case stable:
+		ch, msg = string(channel), unsafeString(payload)
+	default:
 		both := string(channel) + string(payload)
 		ch, msg = both[:len(channel)], both[len(channel):]
 	}
@@ -483,10 +489,10 @@ func (c *Ctx) unsubscribeGeneric(k subKind) {
 }
 
 // PUBLISH channel message
-func cmdPublish(c *Ctx) { c.w.Int(int64(c.e.publish(c.s, subChannel, c.argv[1], c.argv[2]))) }
+func cmdPublish(c *Ctx) { c.w.Int(int64(c.e.publish(c.s, subChannel, c.argv[1], c.argv[2], false))) }
 
 // SPUBLISH shardchannel message
-func cmdSpublish(c *Ctx) { c.w.Int(int64(c.e.publish(c.s, subShard, c.argv[1], c.argv[2]))) }
+func cmdSpublish(c *Ctx) { c.w.Int(int64(c.e.publish(c.s, subShard, c.argv[1], c.argv[2], false))) }
 
 // PUBSUB CHANNELS [pattern]
 func cmdPubsubChannels(c *Ctx) { c.pubsubChannels(subChannel) }
