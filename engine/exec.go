@@ -215,12 +215,15 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 	for i := range c.selfPush {
 		WriteMessage(s.out, &c.selfPush[i])
 	}
-	s.cmds.Add(1)
-	if s.depth == 1 { // not a command of EXEC or a script, whose own call does this
-		s.touch(e.coarseMs())
-		if s.lastCmd.Load() != cmd { // as in touch: a client mostly repeats its command
-			s.lastCmd.Store(cmd)
-		}
+	if s.depth > 1 { // a command of EXEC or a script, whose own call does the rest
+		s.nested++
+		return
+	}
+	s.cmds.Add(1 + s.nested)
+	s.nested = 0
+	s.touch(e.coarseMs())
+	if s.lastCmd.Load() != cmd { // as in touch: a client mostly repeats its command
+		s.lastCmd.Store(cmd)
 	}
 }
 

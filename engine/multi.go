@@ -350,7 +350,9 @@ func (s *Session) unwatchAll() {
 		e.watching.Add(-1)
 	}
 	s.watched = s.watched[:0]
-	s.dirtyCAS.Store(false)
+	if s.dirtyCAS.Load() { // a store is a full barrier; it is mostly clear
+		s.dirtyCAS.Store(false)
+	}
 }
 
 // touchWatched marks the transactions WATCHing key in database db dirty

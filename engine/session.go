@@ -22,6 +22,10 @@ type Session struct {
 	last    atomic.Int64
 	lastCmd atomic.Pointer[Command]
 	cmds    atomic.Int64 // commands executed, summed by INFO
+	// nested counts the commands run inside EXEC or a script (call at
+	// depth > 1) until the outer command adds them to cmds: one atomic
+	// add per command the client sent.
+	nested int64
 
 	mu      sync.Mutex // guards the fields below, which CLIENT LIST reads
 	name    string
