@@ -38,8 +38,11 @@ type SetOptions struct {
 func (db *DB) Set(ctx context.Context, key, value string, opts ...SetOptions) error {
 	if len(opts) == 0 {
 		c := db.get()
-		db.e.Set(c.s, key, value, 0)
+		err := db.e.Set(c.s, key, value, 0)
 		db.put(c)
+		if err != "" {
+			return redisError(err)
+		}
 		return nil
 	}
 	o := opts[0]

@@ -15,6 +15,10 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	*c = Ctx{e: e, s: s, db: s.DB()}
 	e.ks.shards[i].mu.Lock()
 	fn(c)
+	if c.nwritten > 0 {
+		c.reconcileWritten()
+		c.written = [len(c.written)]writtenEntry{}
+	}
 	c.found = nil // hold no entry alive after the call
 	if len(s.ready) > 0 {
 		s.locks = append(s.locks[:0], i)
@@ -26,6 +30,12 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	s.cmds.Add(1)
 	s.touch(e.coarseMs())
 }
+
+// full is the dispatcher's OOM check for the typed writes that can grow the
+// dataset (those of commands Redis marks denyoom): under maxmemory it evicts
+// by the policy first, and reports true when the data still does not fit.
+// Without maxmemory it costs one settings load.
+func (e *Engine) full() bool { return !e.performEvictions() }
 
 // Get is GET: the value, whether the key exists, and a Redis error text
 // (WRONGTYPE) or "". The returned string shares the stored bytes, which are
@@ -45,17 +55,25 @@ func (e *Engine) Get(s *Session, key string) (val string, found bool, err string
 
 // IncrBy is INCRBY: the new value or a Redis error text.
 func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) {
+	if e.full() {
+		return 0, ErrOOM
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) { n, err = c.incrByOp(unsafeBytes(key), by) })
 	return n, err
 }
 
 // Set is SET key value with an optional absolute expiry in unix ms (0: none),
-// the data operation of the SET handler without options.
-func (e *Engine) Set(s *Session, key, val string, expireAt int64) {
+// the data operation of the SET handler without options. It fails only with
+// ErrOOM.
+func (e *Engine) Set(s *Session, key, val string, expireAt int64) (err string) {
+	if e.full() {
+		return ErrOOM
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		c.storeString(unsafeBytes(key), unsafeBytes(val), expireAt, false)
 		c.notify(notifyString, "set", unsafeBytes(key))
 	})
+	return ""
 }
 
 // PExpire is PEXPIRE without options: key expires in ms milliseconds (at

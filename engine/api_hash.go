@@ -9,6 +9,9 @@ package engine
 // how many fields are new, or a Redis error text (WRONGTYPE). The strings are
 // stored without a copy: Go strings are immutable.
 func (e *Engine) HSet(s *Session, key string, pairs []string) (created int, err string) {
+	if e.full() {
+		return 0, ErrOOM
+	}
 	var buf [16][]byte
 	argv := buf[:0]
 	for _, p := range pairs {

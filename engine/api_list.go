@@ -17,6 +17,9 @@ func (e *Engine) RPush(s *Session, key string, vals []string) (int64, string) {
 }
 
 func (e *Engine) push(s *Session, key string, vals []string, where int) (n int64, err string) {
+	if e.full() {
+		return 0, ErrOOM
+	}
 	k := unsafeBytes(key)
 	e.withKey(s, k, func(c *Ctx) { n, err = listPush(c, k, vals, where, false) })
 	return n, err

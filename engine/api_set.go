@@ -10,6 +10,9 @@ func (e *Engine) SAdd(s *Session, key string, members []string) (n int64, err st
 	if len(members) == 0 {
 		return 0, errWrongArgs("sadd")
 	}
+	if e.full() {
+		return 0, ErrOOM
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		k := unsafeBytes(key)
 		set, werr := c.setForAdd(k)

@@ -23,6 +23,9 @@ func (e *Engine) ZAdd(s *Session, key string, members []Z) (added int64, err str
 			return 0, ErrNotFloat
 		}
 	}
+	if e.full() {
+		return 0, ErrOOM
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		var r zaddResult
 		r, err = c.zaddOp(unsafeBytes(key), 0, len(members), func(i int) (string, float64) {

@@ -116,7 +116,13 @@ func (c *Ctx) reconcile(e *entry, db int) {
 }
 
 // noteWrite records an entry the command may change, for reconcile after it.
+// An entry already recorded is not recorded again.
 func (c *Ctx) noteWrite(e *entry, db int) {
+	for _, w := range c.written[:min(c.nwritten, len(c.written))] {
+		if w.e == e {
+			return
+		}
+	}
 	if c.nwritten < len(c.written) {
 		c.written[c.nwritten] = writtenEntry{e, db}
 	}
@@ -129,10 +135,11 @@ type writtenEntry struct {
 }
 
 // reconcileWritten reconciles the entries the command noted; when it noted
-// more than Ctx keeps, it reconciles every key of the command instead.
+// more than Ctx keeps, it reconciles every key of the command instead. A
+// typed call (no cmd) changes one key, whose entry noteWrite records once.
 func (c *Ctx) reconcileWritten() {
-	if c.nwritten <= len(c.written) {
-		for _, w := range c.written[:c.nwritten] {
+	if c.nwritten <= len(c.written) || c.cmd == nil {
+		for _, w := range c.written[:min(c.nwritten, len(c.written))] {
 			c.reconcile(w.e, w.db)
 		}
 		return

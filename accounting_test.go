@@ -1,0 +1,137 @@
+package cachee_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cachee/cachee"
+)
+
+// datasetBytes is INFO's used_memory_dataset: the engine's exact accounting
+// of its data, which maxmemory and eviction follow.
+func datasetBytes(t *testing.T, db *cachee.DB) int64 {
+	t.Helper()
+	info, err := db.Do(context.Background(), "INFO", "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(info.String(), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "used_memory_dataset:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("INFO memory has no used_memory_dataset")
+	return 0
+}
+
+// TestTypedWritesAreAccounted makes the same writes through the typed
+// methods on one engine and through Do on another: the memory accounting
+// must agree after each step. (Typed writes to hashes, lists, sets and
+// sorted sets were once left out of it, so maxmemory never saw them.)
+func TestTypedWritesAreAccounted(t *testing.T) {
+	ctx := context.Background()
+	typed, viaDo := openDB(t), openDB(t)
+	field := func(i int) string { return "field-" + strconv.Itoa(i) }
+	steps := []struct {
+		name  string
+		typed func(i int) error
+		do    func(i int) []any
+	}{
+		{"HSET", func(i int) error { _, err := typed.HSet(ctx, "h", field(i), "a-value-of-some-length"); return err },
+			func(i int) []any { return []any{"HSET", "h", field(i), "a-value-of-some-length"} }},
+		{"HINCRBY", func(i int) error { _, err := typed.HIncrBy(ctx, "h", "n"+field(i), 1000); return err },
+			func(i int) []any { return []any{"HINCRBY", "h", "n" + field(i), 1000} }},
+		{"HDEL", func(i int) error { _, err := typed.HDel(ctx, "h", field(i)); return err },
+			func(i int) []any { return []any{"HDEL", "h", field(i)} }},
+		{"RPUSH", func(i int) error { _, err := typed.RPush(ctx, "l", field(i)); return err },
+			func(i int) []any { return []any{"RPUSH", "l", field(i)} }},
+		{"LPUSH", func(i int) error { _, err := typed.LPush(ctx, "l", field(i)); return err },
+			func(i int) []any { return []any{"LPUSH", "l", field(i)} }},
+		{"RPOP", func(int) error { _, err := typed.RPop(ctx, "l"); return err },
+			func(int) []any { return []any{"RPOP", "l"} }},
+		{"SADD", func(i int) error { _, err := typed.SAdd(ctx, "s", field(i)); return err },
+			func(i int) []any { return []any{"SADD", "s", field(i)} }},
+		{"SREM", func(i int) error { _, err := typed.SRem(ctx, "s", field(i/2)); return err },
+			func(i int) []any { return []any{"SREM", "s", field(i / 2)} }},
+		{"ZADD", func(i int) error { _, err := typed.ZAdd(ctx, "z", cachee.Z{Score: float64(i), Member: field(i)}); return err },
+			func(i int) []any { return []any{"ZADD", "z", i, field(i)} }},
+		{"ZREM", func(i int) error { _, err := typed.ZRem(ctx, "z", field(i/3)); return err },
+			func(i int) []any { return []any{"ZREM", "z", field(i / 3)} }},
+		{"SET", func(i int) error { return typed.Set(ctx, field(i), strings.Repeat("v", i%100)) },
+			func(i int) []any { return []any{"SET", field(i), strings.Repeat("v", i%100)} }},
+		{"APPEND", func(i int) error { _, err := typed.Append(ctx, field(i), "more"); return err },
+			func(i int) []any { return []any{"APPEND", field(i), "more"} }},
+		{"INCRBY", func(i int) error { _, err := typed.IncrBy(ctx, "n"+field(i), int64(i)<<40); return err },
+			func(i int) []any { return []any{"INCRBY", "n" + field(i), int64(i) << 40} }},
+	}
+	for _, st := range steps {
+		for i := range 600 {
+			if err := st.typed(i); err != nil && err != cachee.Nil {
+				t.Fatalf("%s typed: %v", st.name, err)
+			}
+			if _, err := viaDo.Do(ctx, st.do(i)...); err != nil && err != cachee.Nil {
+				t.Fatalf("%s via Do: %v", st.name, err)
+			}
+		}
+		if a, b := datasetBytes(t, typed), datasetBytes(t, viaDo); a != b || a == 0 {
+			t.Fatalf("after %s: %d dataset bytes through the typed methods, %d through Do", st.name, a, b)
+		}
+	}
+}
+
+// TestTypedWritesRespectMaxmemory: under maxmemory the typed writes are
+// refused with OOM, as their commands are, when nothing can be evicted, and
+// evict by the policy before they write when something can: the data never
+// grows past maxmemory by more than the write itself.
+func TestTypedWritesRespectMaxmemory(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	for i := range 2000 {
+		if err := db.Set(ctx, "fill:"+strconv.Itoa(i), strings.Repeat("x", 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	max := datasetBytes(t, db) / 2
+	if _, err := db.Do(ctx, "CONFIG", "SET", "maxmemory", max); err != nil {
+		t.Fatal(err)
+	}
+	val := strings.Repeat("v", 100)
+	writes := []struct {
+		name  string
+		write func(i int) error
+	}{
+		{"Set", func(i int) error { return db.Set(ctx, "k"+strconv.Itoa(i), val) }},
+		{"IncrBy", func(i int) error { _, err := db.IncrBy(ctx, "n"+strconv.Itoa(i)+val, 1); return err }},
+		{"HSet", func(i int) error { _, err := db.HSet(ctx, "h"+strconv.Itoa(i), "f", val); return err }},
+		{"LPush", func(i int) error { _, err := db.LPush(ctx, "l"+strconv.Itoa(i), val); return err }},
+		{"RPush", func(i int) error { _, err := db.RPush(ctx, "r"+strconv.Itoa(i), val); return err }},
+		{"SAdd", func(i int) error { _, err := db.SAdd(ctx, "s"+strconv.Itoa(i), val); return err }},
+		{"ZAdd", func(i int) error { _, err := db.ZAdd(ctx, "z"+strconv.Itoa(i), cachee.Z{Score: 1, Member: val}); return err }},
+	}
+	for _, w := range writes {
+		var rerr *cachee.Error
+		if err := w.write(0); !errors.As(err, &rerr) || rerr.Prefix != "OOM" {
+			t.Errorf("%s over maxmemory with noeviction: %v, want OOM", w.name, err)
+		}
+	}
+	if _, err := db.Do(ctx, "CONFIG", "SET", "maxmemory-policy", "allkeys-random"); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range writes {
+		for i := range 200 {
+			if err := w.write(i); err != nil {
+				t.Fatalf("%s with allkeys-random: %v", w.name, err)
+			}
+			if used := datasetBytes(t, db); used > max+512 {
+				t.Fatalf("%s #%d: %d dataset bytes, maxmemory %d", w.name, i, used, max)
+			}
+		}
+	}
+}
