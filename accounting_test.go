@@ -60,7 +60,10 @@ func TestTypedWritesAreAccounted(t *testing.T) {
 			func(i int) []any { return []any{"SADD", "s", field(i)} }},
 		{"SREM", func(i int) error { _, err := typed.SRem(ctx, "s", field(i/2)); return err },
 			func(i int) []any { return []any{"SREM", "s", field(i / 2)} }},
-		{"ZADD", func(i int) error { _, err := typed.ZAdd(ctx, "z", cachee.Z{Score: float64(i), Member: field(i)}); return err },
+		{"ZADD", func(i int) error {
+			_, err := typed.ZAdd(ctx, "z", cachee.Z{Score: float64(i), Member: field(i)})
+			return err
+		},
 			func(i int) []any { return []any{"ZADD", "z", i, field(i)} }},
 		{"ZREM", func(i int) error { _, err := typed.ZRem(ctx, "z", field(i/3)); return err },
 			func(i int) []any { return []any{"ZREM", "z", field(i / 3)} }},
@@ -113,7 +116,10 @@ func TestTypedWritesRespectMaxmemory(t *testing.T) {
 		{"LPush", func(i int) error { _, err := db.LPush(ctx, "l"+strconv.Itoa(i), val); return err }},
 		{"RPush", func(i int) error { _, err := db.RPush(ctx, "r"+strconv.Itoa(i), val); return err }},
 		{"SAdd", func(i int) error { _, err := db.SAdd(ctx, "s"+strconv.Itoa(i), val); return err }},
-		{"ZAdd", func(i int) error { _, err := db.ZAdd(ctx, "z"+strconv.Itoa(i), cachee.Z{Score: 1, Member: val}); return err }},
+		{"ZAdd", func(i int) error {
+			_, err := db.ZAdd(ctx, "z"+strconv.Itoa(i), cachee.Z{Score: 1, Member: val})
+			return err
+		}},
 	}
 	for _, w := range writes {
 		var rerr *cachee.Error
