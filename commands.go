@@ -139,8 +139,11 @@ func (db *DB) Exists(ctx context.Context, keys ...string) (int64, error) {
 // the key exists. A non-positive ttl deletes the key.
 func (db *DB) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	c := db.get()
-	ok := db.e.PExpire(c.s, key, ttl.Milliseconds())
+	ok, err := db.e.PExpire(c.s, key, ttl.Milliseconds())
 	db.put(c)
+	if err != "" {
+		return false, redisError(err)
+	}
 	return ok, nil
 }
 

@@ -176,7 +176,10 @@ func (sub *Subscription) end(err error) {
 // and in-process) received it.
 func (db *DB) Publish(ctx context.Context, channel, message string) (int64, error) {
 	c := db.get()
-	n := db.e.Publish(c.s, channel, message)
+	n, err := db.e.Publish(c.s, channel, message)
 	db.put(c)
+	if err != "" {
+		return 0, redisError(err)
+	}
 	return int64(n), nil
 }

@@ -31,6 +31,22 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	s.touch(e.coarseMs())
 }
 
+// denied is the dispatcher's ACL check for a typed call, made as for the
+// command name with key (or channel) as its first argument: Redis's NOPERM
+// text, recorded in ACL LOG, or "". A session whose user may run everything
+// (the default user, out of the box) pays one atomic load.
+func (e *Engine) denied(s *Session, name, key string) string {
+	if s.user.open.Load() {
+		return ""
+	}
+	argv := [][]byte{[]byte(name), []byte(key)}
+	w := NewCapture(2)
+	if e.aclRefused(s, e.table.Lookup(argv[0]), argv, w) {
+		return w.Replies()[0].Str
+	}
+	return ""
+}
+
 // full is the dispatcher's OOM check for the typed writes that can grow the
 // dataset (those of commands Redis marks denyoom): under maxmemory it evicts
 // by the policy first, and reports true when the data still does not fit.
@@ -41,6 +57,9 @@ func (e *Engine) full() bool { return !e.performEvictions() }
 // (WRONGTYPE) or "". The returned string shares the stored bytes, which are
 // never modified in place, so it stays valid after the key changes.
 func (e *Engine) Get(s *Session, key string) (val string, found bool, err string) {
+	if err = e.denied(s, "get", key); err != "" {
+		return "", false, err
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		en, wrong := c.lookupString(unsafeBytes(key))
 		switch {
@@ -55,6 +74,9 @@ func (e *Engine) Get(s *Session, key string) (val string, found bool, err string
 
 // IncrBy is INCRBY: the new value or a Redis error text.
 func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) {
+	if err = e.denied(s, "incrby", key); err != "" {
+		return 0, err
+	}
 	if e.full() {
 		return 0, ErrOOM
 	}
@@ -64,8 +86,11 @@ func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) 
 
 // Set is SET key value with an optional absolute expiry in unix ms (0: none),
 // the data operation of the SET handler without options. It fails only with
-// ErrOOM.
+// an ACL refusal or ErrOOM.
 func (e *Engine) Set(s *Session, key, val string, expireAt int64) (err string) {
+	if err = e.denied(s, "set", key); err != "" {
+		return err
+	}
 	if e.full() {
 		return ErrOOM
 	}
@@ -78,7 +103,10 @@ func (e *Engine) Set(s *Session, key, val string, expireAt int64) (err string) {
 
 // PExpire is PEXPIRE without options: key expires in ms milliseconds (at
 // once if ms <= 0); false if key does not exist.
-func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool) {
+func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool, err string) {
+	if err = e.denied(s, "pexpire", key); err != "" {
+		return false, err
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		at := c.nowMs() + ms
 		if ms > 0 && at < ms {
@@ -86,16 +114,19 @@ func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool) {
 		}
 		ok = c.expireOp(unsafeBytes(key), at, false, false, false, false)
 	})
-	return ok
+	return ok, ""
 }
 
 // Publish is PUBLISH: it returns how many subscribers (socket and
 // in-process) received message.
-func (e *Engine) Publish(s *Session, channel, message string) int {
-	n := e.publish(s, subChannel, unsafeBytes(channel), unsafeBytes(message), true)
+func (e *Engine) Publish(s *Session, channel, message string) (n int, err string) {
+	if err = e.denied(s, "publish", channel); err != "" {
+		return 0, err
+	}
+	n = e.publish(s, subChannel, unsafeBytes(channel), unsafeBytes(message), true)
 	s.cmds.Add(1)
 	s.touch(e.coarseMs())
-	return n
+	return n, ""
 }
 
 // NowMs is the engine clock in unix milliseconds.

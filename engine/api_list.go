@@ -17,6 +17,9 @@ func (e *Engine) RPush(s *Session, key string, vals []string) (int64, string) {
 }
 
 func (e *Engine) push(s *Session, key string, vals []string, where int) (n int64, err string) {
+	if err = e.denied(s, listCmd(where, "lpush", "rpush"), key); err != "" {
+		return 0, err
+	}
 	if e.full() {
 		return 0, ErrOOM
 	}
@@ -33,7 +36,18 @@ func (e *Engine) LPop(s *Session, key string) (string, bool, string) { return e.
 func (e *Engine) RPop(s *Session, key string) (string, bool, string) { return e.pop(s, key, listTail) }
 
 func (e *Engine) pop(s *Session, key string, where int) (val string, found bool, err string) {
+	if err = e.denied(s, listCmd(where, "lpop", "rpop"), key); err != "" {
+		return "", false, err
+	}
 	k := unsafeBytes(key)
 	e.withKey(s, k, func(c *Ctx) { val, found, err = c.listPop(k, where) })
 	return val, found, err
+}
+
+// listCmd names the command of a list end: head for listHead, else tail.
+func listCmd(where int, head, tail string) string {
+	if where == listHead {
+		return head
+	}
+	return tail
 }

@@ -10,6 +10,9 @@ func (e *Engine) SAdd(s *Session, key string, members []string) (n int64, err st
 	if len(members) == 0 {
 		return 0, errWrongArgs("sadd")
 	}
+	if err = e.denied(s, "sadd", key); err != "" {
+		return 0, err
+	}
 	if e.full() {
 		return 0, ErrOOM
 	}
@@ -36,6 +39,9 @@ func (e *Engine) SAdd(s *Session, key string, members []string) (n int64, err st
 // SIsMember is SISMEMBER: whether member is in key's set (false when the
 // key is missing), or a Redis error text (WRONGTYPE).
 func (e *Engine) SIsMember(s *Session, key, member string) (is bool, err string) {
+	if err = e.denied(s, "sismember", key); err != "" {
+		return false, err
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		en := c.lookupRead(unsafeBytes(key))
 		switch {

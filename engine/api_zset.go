@@ -23,6 +23,9 @@ func (e *Engine) ZAdd(s *Session, key string, members []Z) (added int64, err str
 			return 0, ErrNotFloat
 		}
 	}
+	if err = e.denied(s, "zadd", key); err != "" {
+		return 0, err
+	}
 	if e.full() {
 		return 0, ErrOOM
 	}
@@ -38,6 +41,9 @@ func (e *Engine) ZAdd(s *Session, key string, members []Z) (added int64, err str
 
 // ZScore is ZSCORE: member's score and whether key and member exist.
 func (e *Engine) ZScore(s *Session, key, member string) (score float64, found bool, err string) {
+	if err = e.denied(s, "zscore", key); err != "" {
+		return 0, false, err
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		var z *zset
 		if z, err = c.zsetRead(unsafeBytes(key)); z != nil {
@@ -49,6 +55,13 @@ func (e *Engine) ZScore(s *Session, key, member string) (score float64, found bo
 
 // ZRank is ZRANK (ZREVRANK when reverse): member's 0-based rank, O(log n).
 func (e *Engine) ZRank(s *Session, key, member string, reverse bool) (rank int64, found bool, err string) {
+	name := "zrank"
+	if reverse {
+		name = "zrevrank"
+	}
+	if err = e.denied(s, name, key); err != "" {
+		return 0, false, err
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		var z *zset
 		var r int
@@ -64,7 +77,14 @@ func (e *Engine) ZRank(s *Session, key, member string, reverse bool) (rank int64
 // ranks (negative ranks count from the end), appended to dst. The member
 // strings are the stored ones, which are never modified, so no copy is made.
 func (e *Engine) ZRange(s *Session, key string, start, stop int64, reverse bool, dst []Z) ([]Z, string) {
-	var err string
+	name := "zrange"
+	if reverse {
+		name = "zrevrange"
+	}
+	err := e.denied(s, name, key)
+	if err != "" {
+		return dst, err
+	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		var z *zset
 		if z, err = c.zsetRead(unsafeBytes(key)); z == nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachee/cachee"
 )
@@ -127,7 +128,9 @@ func TestTypedWritesRespectMaxmemory(t *testing.T) {
 			t.Errorf("%s over maxmemory with noeviction: %v, want OOM", w.name, err)
 		}
 	}
-	if _, err := db.Do(ctx, "CONFIG", "SET", "maxmemory-policy", "allkeys-random"); err != nil {
+	// Tenacity 100 lifts eviction's time limit, which a slow run (-race)
+	// could reach before the data fits.
+	if _, err := db.Do(ctx, "CONFIG", "SET", "maxmemory-policy", "allkeys-random", "maxmemory-eviction-tenacity", "100"); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range writes {
@@ -139,5 +142,85 @@ func TestTypedWritesRespectMaxmemory(t *testing.T) {
 				t.Fatalf("%s #%d: %d dataset bytes, maxmemory %d", w.name, i, used, max)
 			}
 		}
+	}
+}
+
+// TestTypedCallsFollowACL: the typed methods are refused exactly as their
+// commands are when the user's rules deny the key, the channel or the
+// command, and allowed where the rules allow.
+func TestTypedCallsFollowACL(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	if _, err := db.Do(ctx, "ACL", "SETUSER", "default", "resetkeys", "~ok:*", "resetchannels", "&ok:*", "-hgetall"); err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		name  string
+		typed func(key string) error
+		do    func(key string) []any
+	}
+	calls := []call{
+		{"Get", func(k string) error { _, err := db.Get(ctx, k); return err }, func(k string) []any { return []any{"GET", k} }},
+		{"Set", func(k string) error { return db.Set(ctx, k, "1") }, func(k string) []any { return []any{"SET", k, "1"} }},
+		{"IncrBy", func(k string) error { _, err := db.IncrBy(ctx, k+"n", 1); return err }, func(k string) []any { return []any{"INCRBY", k + "n", 1} }},
+		{"Expire", func(k string) error { _, err := db.Expire(ctx, k, time.Minute); return err }, func(k string) []any { return []any{"PEXPIRE", k, 60000} }},
+		{"Publish", func(k string) error { _, err := db.Publish(ctx, k, "m"); return err }, func(k string) []any { return []any{"PUBLISH", k, "m"} }},
+		{"HSet", func(k string) error { _, err := db.HSet(ctx, k+"h", "f", "v"); return err }, func(k string) []any { return []any{"HSET", k + "h", "f", "v"} }},
+		{"HGet", func(k string) error { _, err := db.HGet(ctx, k+"h", "f"); return err }, func(k string) []any { return []any{"HGET", k + "h", "f"} }},
+		{"HGetAll", func(k string) error { _, err := db.HGetAll(ctx, k+"h"); return err }, func(k string) []any { return []any{"HGETALL", k + "h"} }},
+		{"LPush", func(k string) error { _, err := db.LPush(ctx, k+"l", "v"); return err }, func(k string) []any { return []any{"LPUSH", k + "l", "v"} }},
+		{"RPush", func(k string) error { _, err := db.RPush(ctx, k+"l", "v"); return err }, func(k string) []any { return []any{"RPUSH", k + "l", "v"} }},
+		{"LPop", func(k string) error { _, err := db.LPop(ctx, k+"l"); return err }, func(k string) []any { return []any{"LPOP", k + "l"} }},
+		{"RPop", func(k string) error { _, err := db.RPop(ctx, k+"l"); return err }, func(k string) []any { return []any{"RPOP", k + "l"} }},
+		{"SAdd", func(k string) error { _, err := db.SAdd(ctx, k+"s", "m"); return err }, func(k string) []any { return []any{"SADD", k + "s", "m"} }},
+		{"SIsMember", func(k string) error { _, err := db.SIsMember(ctx, k+"s", "m"); return err }, func(k string) []any { return []any{"SISMEMBER", k + "s", "m"} }},
+		{"ZAdd", func(k string) error { _, err := db.ZAdd(ctx, k+"z", cachee.Z{Score: 1, Member: "m"}); return err },
+			func(k string) []any { return []any{"ZADD", k + "z", 1, "m"} }},
+		{"ZScore", func(k string) error { _, err := db.ZScore(ctx, k+"z", "m"); return err }, func(k string) []any { return []any{"ZSCORE", k + "z", "m"} }},
+		{"ZRank", func(k string) error { _, err := db.ZRank(ctx, k+"z", "m"); return err }, func(k string) []any { return []any{"ZRANK", k + "z", "m"} }},
+		{"ZRevRank", func(k string) error { _, err := db.ZRevRank(ctx, k+"z", "m"); return err }, func(k string) []any { return []any{"ZREVRANK", k + "z", "m"} }},
+		{"ZRangeWithScores", func(k string) error { _, err := db.ZRangeWithScores(ctx, k+"z", 0, -1); return err },
+			func(k string) []any { return []any{"ZRANGE", k + "z", 0, -1, "WITHSCORES"} }},
+		{"ZRevRangeWithScores", func(k string) error { _, err := db.ZRevRangeWithScores(ctx, k+"z", 0, -1); return err },
+			func(k string) []any { return []any{"ZREVRANGE", k + "z", 0, -1, "WITHSCORES"} }},
+	}
+	isNoperm := func(err error) bool {
+		var rerr *cachee.Error
+		return errors.As(err, &rerr) && rerr.Prefix == "NOPERM"
+	}
+	for _, c := range calls {
+		typedErr := c.typed("no:")
+		_, doErr := db.Do(ctx, c.do("no:")...)
+		if !isNoperm(doErr) {
+			t.Fatalf("%v through Do: %v, want NOPERM", c.do("no:"), doErr)
+		}
+		if typedErr == nil || typedErr.Error() != doErr.Error() {
+			t.Errorf("%s on a denied key: %v, Do: %v", c.name, typedErr, doErr)
+		}
+		if c.name == "HGetAll" {
+			continue // the command itself is denied
+		}
+		if err := c.typed("ok:"); isNoperm(err) {
+			t.Errorf("%s on an allowed key: %v", c.name, err)
+		}
+	}
+	// Every refusal is in ACL LOG, the typed ones as the Do ones: entries
+	// that differ only in the command are counted together.
+	log, err := db.Do(ctx, "ACL", "LOG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged int64
+	for _, entry := range log.Elems() {
+		kv := entry.Elems()
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i].String() == "count" {
+				n, _ := kv[i+1].Int()
+				logged += n
+			}
+		}
+	}
+	if logged != int64(2*len(calls)) {
+		t.Errorf("ACL LOG counts %d refusals, want %d", logged, 2*len(calls))
 	}
 }
