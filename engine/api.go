@@ -39,6 +39,11 @@ func (e *Engine) denied(s *Session, name, key string) string {
 	if s.user.open.Load() {
 		return ""
 	}
+	return e.aclTyped(s, name, key)
+}
+
+// aclTyped is denied's check for a user with rules.
+func (e *Engine) aclTyped(s *Session, name, key string) string {
 	argv := [][]byte{[]byte(name), []byte(key)}
 	w := NewCapture(2)
 	if e.aclRefused(s, e.table.Lookup(argv[0]), argv, w) {
