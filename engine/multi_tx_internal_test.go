@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -51,57 +53,105 @@ func TestExecTxMatchesMultiExec(t *testing.T) {
 		{"unwatch is queued", []string{"watch a"}, []string{"set a 2"}, []string{"unwatch", "set a 3"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var sessions [2]*Session
-			var replies [2][]Reply
-			engines := [2]*Engine{New(Config{}), New(Config{})}
-			for i, e := range engines {
-				defer e.Close()
-				s := e.NewSession(ConnInfo{}, false)
-				sessions[i] = s
-				for _, l := range tc.setup {
-					execArgs(e, s, strings.Fields(l)...)
-				}
-				other := e.NewSession(ConnInfo{}, false)
-				for _, l := range tc.spoil {
-					execArgs(e, other, strings.Fields(l)...)
-				}
-			}
-			replies[0] = execTx(engines[0], sessions[0], tc.tx...)
-			replies[1] = []Reply{execArgs(engines[1], sessions[1], "MULTI")}
-			for _, l := range tc.tx {
-				replies[1] = append(replies[1], execArgs(engines[1], sessions[1], strings.Fields(l)...))
-			}
-			replies[1] = append(replies[1], execArgs(engines[1], sessions[1], "EXEC"))
+		t.Run(tc.name, func(t *testing.T) { compareTx(t, tc.setup, tc.spoil, tc.tx) })
+	}
+}
 
-			want := replies[1][len(replies[1])-1]
-			for _, r := range replies[1][:len(replies[1])-1] {
-				if r.Kind == KindError {
-					want = r
-					break
-				}
+// TestExecTxRandomMatchesMultiExec is the same comparison over random
+// transactions (a fixed seed, so a failure reproduces): commands that
+// succeed, fail at run time, or are refused while queueing, on keys of
+// every type, after WATCHes that another session may spoil.
+func TestExecTxRandomMatchesMultiExec(t *testing.T) {
+	// The first 20 run, the rest may fail at run time; refused are refused
+	// while queueing. (MULTI, EXEC and WATCH, which ExecTx refuses and
+	// MULTI runs at once, are TestExecTxRefusals's.)
+	pool := []string{
+		"set a 1", "set b x", "incr n", "incrby n 5", "get a", "mget a b n", "append b yz", "rpush l x y",
+		"lpop l", "lrange l 0 -1", "hset h f v", "hincrby h g 2", "hgetall h", "sadd s m", "spop s",
+		"zadd z 1 m", "zincrby z 2 m", "zrange z 0 -1 withscores", "ttl a", "exists a b",
+		"del a", "blpop l 0", "expire a 100", "type l", "lpush a q", "incr b", "rename l l2",
+		"flushdb", "swapdb 0 1", "select 1", "unwatch", "ping", "echo hi",
+	}
+	refused := []string{"nosuch x", "get", "config nosuch", "subscribe ch", "set a"}
+	keys := []string{"a", "b", "n", "l", "h", "s", "z"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 400 {
+		var setup, spoil, tx []string
+		for range rng.IntN(3) {
+			setup = append(setup, pool[rng.IntN(20)]) // commands that run
+		}
+		if rng.IntN(2) == 0 {
+			setup = append(setup, "watch "+keys[rng.IntN(len(keys))])
+			for range rng.IntN(2) {
+				spoil = append(spoil, pool[rng.IntN(20)])
 			}
-			if len(replies[0]) != 1 || render(replies[0][0]) != render(want) {
-				t.Fatalf("ExecTx replied %v, MULTI/EXEC %v", replies[0], replies[1])
+		}
+		for range rng.IntN(6) {
+			if rng.IntN(10) == 0 {
+				tx = append(tx, refused[rng.IntN(len(refused))])
+			} else {
+				tx = append(tx, pool[rng.IntN(len(pool))])
 			}
-			// The same data, and the same WATCHes left: a change by another
-			// session fails a later transaction on both or on neither.
-			after := []string{"mget a b n", "lrange l 0 -1", "type a"}
-			for _, l := range after {
-				a := execArgs(engines[0], sessions[0], strings.Fields(l)...)
-				b := execArgs(engines[1], sessions[1], strings.Fields(l)...)
-				if render(a) != render(b) {
-					t.Errorf("%s after ExecTx: %s, after MULTI/EXEC: %s", l, render(a), render(b))
-				}
-			}
-			for i, e := range engines {
-				execArgs(e, e.NewSession(ConnInfo{}, false), "set a 9")
-				replies[i] = execTx(e, sessions[i], "incr n")
-			}
-			if render(replies[0][0]) != render(replies[1][0]) {
-				t.Errorf("a later transaction: %v after ExecTx, %v after MULTI/EXEC", replies[0], replies[1])
-			}
-		})
+		}
+		if !t.Run(fmt.Sprint(i), func(t *testing.T) { compareTx(t, setup, spoil, tx) }) {
+			t.Fatalf("setup %q, spoil %q, transaction %q", setup, spoil, tx)
+		}
+	}
+}
+
+// compareTx runs tx on two engines in the same state, through ExecTx and
+// as MULTI, the commands and EXEC, and compares the replies, the data
+// after it and whether WATCHes were left.
+func compareTx(t *testing.T, setup, spoil, tx []string) {
+	t.Helper()
+	var sessions [2]*Session
+	var replies [2][]Reply
+	engines := [2]*Engine{New(Config{}), New(Config{})}
+	for i, e := range engines {
+		defer e.Close()
+		s := e.NewSession(ConnInfo{}, false)
+		sessions[i] = s
+		for _, l := range setup {
+			execArgs(e, s, strings.Fields(l)...)
+		}
+		other := e.NewSession(ConnInfo{}, false)
+		for _, l := range spoil {
+			execArgs(e, other, strings.Fields(l)...)
+		}
+	}
+	replies[0] = execTx(engines[0], sessions[0], tx...)
+	replies[1] = []Reply{execArgs(engines[1], sessions[1], "MULTI")}
+	for _, l := range tx {
+		replies[1] = append(replies[1], execArgs(engines[1], sessions[1], strings.Fields(l)...))
+	}
+	replies[1] = append(replies[1], execArgs(engines[1], sessions[1], "EXEC"))
+
+	want := replies[1][len(replies[1])-1]
+	for _, r := range replies[1][:len(replies[1])-1] {
+		if r.Kind == KindError {
+			want = r
+			break
+		}
+	}
+	if len(replies[0]) != 1 || render(replies[0][0]) != render(want) {
+		t.Fatalf("ExecTx replied %v, MULTI/EXEC %v", replies[0], replies[1])
+	}
+	// The same data, and the same WATCHes left: a change by another
+	// session fails a later transaction on both or on neither.
+	after := []string{"mget a b n", "lrange l 0 -1", "type a", "hgetall h", "smembers s", "zrange z 0 -1 withscores", "dbsize", "lrange l2 0 -1"}
+	for _, l := range after {
+		a := execArgs(engines[0], sessions[0], strings.Fields(l)...)
+		b := execArgs(engines[1], sessions[1], strings.Fields(l)...)
+		if render(a) != render(b) {
+			t.Errorf("%s after ExecTx: %s, after MULTI/EXEC: %s", l, render(a), render(b))
+		}
+	}
+	for i, e := range engines {
+		execArgs(e, e.NewSession(ConnInfo{}, false), "set a 9")
+		replies[i] = execTx(e, sessions[i], "incr n")
+	}
+	if render(replies[0][0]) != render(replies[1][0]) {
+		t.Errorf("a later transaction: %v after ExecTx, %v after MULTI/EXEC", replies[0], replies[1])
 	}
 }
 
