@@ -123,3 +123,24 @@ func BenchmarkTxPipelined3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTxPipelined3Typed is TxPipelined3 with the Pipe's typed methods,
+// on keys that are not constants (Do boxes each such string: an allocation).
+func BenchmarkTxPipelined3Typed(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	keys := []string{"tx:a", "tx:n"}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, n := keys[0], keys[1]
+		vals, err := db.TxPipelined(ctx, func(p *cachee.Pipe) error {
+			p.Set(a, "value-of-sixteen")
+			p.Incr(n)
+			p.Get(a)
+			return nil
+		})
+		if err != nil || len(vals) != 3 {
+			b.Fatalf("TxPipelined: %v %v", vals, err)
+		}
+	}
+}

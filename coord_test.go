@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -380,5 +381,67 @@ func TestInProcessIgnoresRequirePass(t *testing.T) {
 	rc := serveDB(t, db)
 	if err := rc.Get(ctx, "k").Err(); err == nil || !strings.HasPrefix(err.Error(), "NOAUTH") {
 		t.Errorf("a socket client without the password: %v", err)
+	}
+}
+
+// TestPipeTypedMethods: each typed Pipe method queues what Do would with
+// the same command, on two engines in the same state: the same replies and
+// the same data after.
+func TestPipeTypedMethods(t *testing.T) {
+	ctx := context.Background()
+	typed, viaDo := openDB(t), openDB(t)
+	steps := []struct {
+		typed func(p *cachee.Pipe)
+		do    []any
+	}{
+		{func(p *cachee.Pipe) { p.Set("k", "v") }, []any{"SET", "k", "v"}},
+		{func(p *cachee.Pipe) { p.Get("k") }, []any{"GET", "k"}},
+		{func(p *cachee.Pipe) { p.Get("missing") }, []any{"GET", "missing"}},
+		{func(p *cachee.Pipe) { p.Incr("n") }, []any{"INCR", "n"}},
+		{func(p *cachee.Pipe) { p.IncrBy("n", -42) }, []any{"INCRBY", "n", -42}},
+		{func(p *cachee.Pipe) { p.Incr("k") }, []any{"INCR", "k"}}, // fails alone
+		{func(p *cachee.Pipe) { p.Expire("n", 1500*time.Millisecond) }, []any{"PEXPIRE", "n", 1500}},
+		{func(p *cachee.Pipe) { p.HSet("h", "a", "1", "b", "2") }, []any{"HSET", "h", "a", "1", "b", "2"}},
+		{func(p *cachee.Pipe) { p.HIncrBy("h", "a", 5) }, []any{"HINCRBY", "h", "a", 5}},
+		{func(p *cachee.Pipe) { p.LPush("l", "x", "y") }, []any{"LPUSH", "l", "x", "y"}},
+		{func(p *cachee.Pipe) { p.RPush("l", "z") }, []any{"RPUSH", "l", "z"}},
+		{func(p *cachee.Pipe) { p.SAdd("s", "m1", "m2", "m1") }, []any{"SADD", "s", "m1", "m2", "m1"}},
+		{func(p *cachee.Pipe) {
+			p.ZAdd("z", cachee.Z{Score: 1.5, Member: "a"}, cachee.Z{Score: math.Inf(-1), Member: "b"})
+		},
+			[]any{"ZADD", "z", "1.5", "a", "-inf", "b"}},
+		{func(p *cachee.Pipe) { p.ZAdd("z", cachee.Z{Score: 1e21, Member: "c"}) }, []any{"ZADD", "z", "1e21", "c"}},
+		{func(p *cachee.Pipe) { p.Publish("ch", "msg") }, []any{"PUBLISH", "ch", "msg"}},
+		{func(p *cachee.Pipe) { p.Del("k", "missing", "s") }, []any{"DEL", "k", "missing", "s"}},
+	}
+	a, errA := typed.TxPipelined(ctx, func(p *cachee.Pipe) error {
+		for _, st := range steps {
+			st.typed(p)
+		}
+		return nil
+	})
+	b, errB := viaDo.TxPipelined(ctx, func(p *cachee.Pipe) error {
+		for _, st := range steps {
+			p.Do(st.do...)
+		}
+		return nil
+	})
+	if fmt.Sprint(errA) != fmt.Sprint(errB) || errA == nil {
+		t.Fatalf("errors: typed %v, Do %v (INCR of a string must fail alone)", errA, errB)
+	}
+	if len(a) != len(steps) || fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("replies:\ntyped %v\nDo    %v", a, b)
+	}
+	for _, read := range [][]any{{"HGETALL", "h"}, {"LRANGE", "l", 0, -1}, {"ZRANGE", "z", 0, -1, "WITHSCORES"}, {"GET", "n"}, {"EXISTS", "k", "s"}} {
+		x, _ := typed.Do(ctx, read...)
+		y, _ := viaDo.Do(ctx, read...)
+		if fmt.Sprint(x.Elems(), x.String()) != fmt.Sprint(y.Elems(), y.String()) {
+			t.Errorf("%v: typed %v, Do %v", read, x, y)
+		}
+	}
+	if v, _ := typed.Do(ctx, "PTTL", "n"); v.Kind() != engine.KindInt {
+		t.Errorf("PTTL after the typed Expire: %v", v)
+	} else if ms, _ := v.Int(); ms < 1000 || ms > 1500 {
+		t.Errorf("PTTL after the typed Expire: %d ms, want 1000-1500", ms)
 	}
 }

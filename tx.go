@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/cachee/cachee/engine"
@@ -37,8 +39,108 @@ func (p *Pipe) Do(args ...any) {
 			p.err = err
 		}
 	}
-	p.ends = append(p.ends, len(p.offs))
+	p.end()
 }
+
+// The typed methods queue the command their name says, as Do would, without
+// boxing their arguments in interfaces (which allocates for every string that
+// is not a constant). Each command's reply is in TxPipelined's result at the
+// same index, as Do's.
+
+// Get queues GET key.
+func (p *Pipe) Get(key string) { p.keyed("GET", key) }
+
+// Set queues SET key value.
+func (p *Pipe) Set(key, value string) { p.keyed("SET", key, value) }
+
+// Incr queues INCR key.
+func (p *Pipe) Incr(key string) { p.keyed("INCR", key) }
+
+// IncrBy queues INCRBY key by.
+func (p *Pipe) IncrBy(key string, by int64) {
+	p.arg("INCRBY")
+	p.arg(key)
+	p.int(by)
+	p.end()
+}
+
+// Expire queues PEXPIRE key with ttl in milliseconds, as DB.Expire runs.
+func (p *Pipe) Expire(key string, ttl time.Duration) {
+	p.arg("PEXPIRE")
+	p.arg(key)
+	p.int(ttl.Milliseconds())
+	p.end()
+}
+
+// Del queues DEL keys...
+func (p *Pipe) Del(keys ...string) {
+	p.arg("DEL")
+	for _, k := range keys {
+		p.arg(k)
+	}
+	p.end()
+}
+
+// HSet queues HSET key field value [field value ...].
+func (p *Pipe) HSet(key string, pairs ...string) { p.keyed("HSET", key, pairs...) }
+
+// HIncrBy queues HINCRBY key field by.
+func (p *Pipe) HIncrBy(key, field string, by int64) {
+	p.arg("HINCRBY")
+	p.arg(key)
+	p.arg(field)
+	p.int(by)
+	p.end()
+}
+
+// LPush queues LPUSH key values...
+func (p *Pipe) LPush(key string, values ...string) { p.keyed("LPUSH", key, values...) }
+
+// RPush queues RPUSH key values...
+func (p *Pipe) RPush(key string, values ...string) { p.keyed("RPUSH", key, values...) }
+
+// SAdd queues SADD key members...
+func (p *Pipe) SAdd(key string, members ...string) { p.keyed("SADD", key, members...) }
+
+// ZAdd queues ZADD key score member [score member ...].
+func (p *Pipe) ZAdd(key string, members ...Z) {
+	p.arg("ZADD")
+	p.arg(key)
+	for _, m := range members {
+		p.offs = append(p.offs, len(p.buf))
+		p.buf = strconv.AppendFloat(p.buf, m.Score, 'g', -1, 64)
+		p.arg(m.Member)
+	}
+	p.end()
+}
+
+// Publish queues PUBLISH channel message.
+func (p *Pipe) Publish(channel, message string) { p.keyed("PUBLISH", channel, message) }
+
+// keyed queues the command name with key and the rest of its arguments.
+func (p *Pipe) keyed(name, key string, rest ...string) {
+	p.arg(name)
+	p.arg(key)
+	for _, a := range rest {
+		p.arg(a)
+	}
+	p.end()
+}
+
+// arg appends an argument to the command being queued.
+func (p *Pipe) arg(a string) {
+	p.offs = append(p.offs, len(p.buf))
+	p.buf = append(p.buf, a...)
+}
+
+// int appends an integer argument in decimal.
+func (p *Pipe) int(n int64) {
+	p.offs = append(p.offs, len(p.buf))
+	p.buf = strconv.AppendInt(p.buf, n, 10)
+}
+
+// end closes the command being queued.
+func (p *Pipe) end() { p.ends = append(p.ends, len(p.offs)) }
 
 // TxPipelined runs the commands fn queues as one transaction and returns
 // their replies in order. A command that fails at run time (WRONGTYPE, say)
