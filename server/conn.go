@@ -76,6 +76,7 @@ func (s *Server) serve(c net.Conn) {
 	cn.out = connOutput{cn: cn}
 	cn.check = cn.out.check
 	cn.in.probe = cn.in.probeReadable
+	cn.in.rread, cn.out.rwrite = cn.in.rawRead, cn.out.rawWrite
 	cn.r = protocol.NewReader(&cn.in, s.cfg.Limits)
 	cn.w = protocol.NewWriter(&cn.out, 2)
 	cn.refresh()
@@ -202,6 +203,12 @@ type connReader struct {
 	// stash holds bytes read while a command was blocked (watchWhileBlocked),
 	// returned before anything else.
 	stash []byte
+	// rread is rawRead as a func value, made once; rbuf is its buffer and
+	// rn, rerr its result (rawio_linux.go).
+	rread func(uintptr) bool
+	rbuf  []byte
+	rn    int
+	rerr  error
 }
 
 // interrupt wakes the connection's goroutine out of a read: messages are
@@ -284,7 +291,7 @@ func (r *connReader) wait(p []byte) (int, error) {
 				return 0, nil
 			}
 		} else {
-			n, err = r.cn.c.Read(p)
+			n, err = r.read(p)
 		}
 		if n > 0 {
 			r.last = time.Now()
@@ -306,6 +313,21 @@ func (r *connReader) wait(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// read reads into p from the socket: through rawRead where rawIO allows it,
+// else through net.Conn's Read.
+func (r *connReader) read(p []byte) (int, error) {
+	if !rawIO || r.raw == nil || len(p) == 0 {
+		return r.cn.c.Read(p)
+	}
+	r.rbuf = p
+	err := r.raw.Read(r.rread)
+	r.rbuf = nil
+	if err != nil {
+		return 0, err
+	}
+	return r.rn, r.rerr
 }
 
 // waitReadable returns once the socket has bytes (or EOF, or an error) for

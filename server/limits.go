@@ -46,6 +46,12 @@ type connOutput struct {
 	softSince int64     // unix second the soft limit was found passed; 0 if not
 	deadline  time.Time // the write deadline set, zero for none
 	killed    bool
+	// rwrite is rawWrite as a func value, made once; wbuf is what it has
+	// left to write, wn and werr its result (rawio_linux.go).
+	rwrite func(uintptr) bool
+	wbuf   []byte
+	wn     int
+	werr   error
 }
 
 // limit is the output limit of the connection's current class.
@@ -135,7 +141,7 @@ func (o *connOutput) Write(b []byte) (int, error) {
 			_ = o.cn.c.SetWriteDeadline(want)
 			o.deadline = want
 		}
-		n, err := o.cn.c.Write(b[written:])
+		n, err := o.write(b[written:])
 		written += n
 		switch {
 		case err == nil:
@@ -149,6 +155,24 @@ func (o *connOutput) Write(b []byte) (int, error) {
 			return written, err
 		}
 	}
+}
+
+// write writes b to the socket: through rawWrite where rawIO allows it, else
+// through net.Conn's Write. Either returns less than len(b) only with an
+// error.
+func (o *connOutput) write(b []byte) (int, error) {
+	raw := o.cn.in.raw
+	if !rawIO || raw == nil || len(b) == 0 {
+		return o.cn.c.Write(b)
+	}
+	o.wbuf, o.wn, o.werr = b, 0, nil
+	err := raw.Write(o.rwrite)
+	n := o.wn
+	o.wbuf = nil
+	if err == nil {
+		err = o.werr
+	}
+	return n, err
 }
 
 // isTimeout reports whether err is a deadline's.

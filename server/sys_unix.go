@@ -10,9 +10,8 @@ const canPeek = true
 // wouldBlock reports whether a read on the non-blocking socket fd would
 // block: nothing to read, and no EOF or error either. It peeks one byte.
 func wouldBlock(fd uintptr) bool {
-	var b [1]byte
 	for {
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK)
+		err := peekOne(fd)
 		if err == syscall.EINTR {
 			continue
 		}
