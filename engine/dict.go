@@ -48,9 +48,12 @@ func (d *dict) find(h uint64, key []byte) *entry {
 	return nil
 }
 
-// insert adds e, which must not already be present.
+// insert adds e, which must not already be present. The table doubles when
+// it would hold more entries than buckets, as Redis's does: a load factor of
+// up to 2 saved 4 bytes a key but cost typed GET over 64k keys 10-19 % in
+// chain walking (cache misses on the entries).
 func (d *dict) insert(e *entry) {
-	if d.count >= 2*len(d.buckets) {
+	if d.count >= len(d.buckets) {
 		d.resize(max(dictMinSize, len(d.buckets)*2))
 	}
 	i := e.dictHash() >> d.shift
@@ -129,7 +132,7 @@ func (d *dict) ttlRemove(e *entry) {
 }
 
 // random returns a uniformly chosen bucket's random element, or nil when empty.
-// Expected O(1): the load factor is kept between 1/4 and 2.
+// Expected O(1): the load factor is kept between 1/4 and 1.
 func (d *dict) random() *entry {
 	if d.count == 0 {
 		return nil
