@@ -1,6 +1,9 @@
 package engine
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Typed operations for the in-process client. Each runs the same data
 // operation its command handler runs, under the same shard lock, without
@@ -10,9 +13,11 @@ import "math"
 // withKey runs fn with the shard of key locked, as the dispatcher would for a
 // single-key command, and counts the call as a command of the session.
 func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
-	i := e.ks.shardOf(e.ks.hash(key))
+	h := e.ks.hash(key)
+	i := e.ks.shardOf(h)
 	c := s.pushCtx()
-	*c = Ctx{e: e, s: s, db: s.DB()}
+	// The hint spares the operation's lookup a second hash of the key.
+	c.reset(e, s, nil, nil, nil, keyHint{p: unsafe.SliceData(key), n: len(key), h: h})
 	e.ks.shards[i].mu.Lock()
 	fn(c)
 	if c.nwritten > 0 {
