@@ -112,7 +112,7 @@ func (db *DB) GetDel(ctx context.Context, key string) (string, error) {
 // MGet returns the values of keys; missing keys (and keys of other types)
 // give nil Values.
 func (db *DB) MGet(ctx context.Context, keys ...string) ([]Value, error) {
-	v, err := db.Do(ctx, append([]any{"MGET"}, strs(keys)...)...)
+	v, err := db.doStrs(ctx, keys, "MGET")
 	if err != nil {
 		return nil, err
 	}
@@ -121,18 +121,18 @@ func (db *DB) MGet(ctx context.Context, keys ...string) ([]Value, error) {
 
 // MSet sets several keys atomically from key, value, key, value...
 func (db *DB) MSet(ctx context.Context, pairs ...string) error {
-	_, err := db.Do(ctx, append([]any{"MSET"}, strs(pairs)...)...)
+	_, err := db.doStrs(ctx, pairs, "MSET")
 	return err
 }
 
 // Del removes keys and returns how many existed.
 func (db *DB) Del(ctx context.Context, keys ...string) (int64, error) {
-	return db.intCmd(ctx, append([]any{"DEL"}, strs(keys)...)...)
+	return intOf(db.doStrs(ctx, keys, "DEL"))
 }
 
 // Exists returns how many of keys exist (a key named twice counts twice).
 func (db *DB) Exists(ctx context.Context, keys ...string) (int64, error) {
-	return db.intCmd(ctx, append([]any{"EXISTS"}, strs(keys)...)...)
+	return intOf(db.doStrs(ctx, keys, "EXISTS"))
 }
 
 // Expire sets key's time to live (millisecond precision) and reports whether
@@ -197,10 +197,31 @@ func (db *DB) boolCmd(ctx context.Context, args ...any) (bool, error) {
 	return n == 1, err
 }
 
-func strs(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
+// doStrs runs the command head..., rest... as Do would, without boxing each
+// argument in an interface (Do's ...any allocates for every string that is
+// not a constant, and a []any for the whole list).
+func (db *DB) doStrs(ctx context.Context, rest []string, head ...string) (Value, error) {
+	if err := ctx.Err(); err != nil {
+		return Value{}, err
 	}
-	return out
+	c := db.get()
+	defer db.put(c)
+	c.buf, c.argv, c.offs = c.buf[:0], c.argv[:0], c.offs[:0]
+	for _, a := range head {
+		c.offs = append(c.offs, len(c.buf))
+		c.buf = append(c.buf, a...)
+	}
+	for _, a := range rest {
+		c.offs = append(c.offs, len(c.buf))
+		c.buf = append(c.buf, a...)
+	}
+	return c.exec(ctx, db.e)
+}
+
+// intOf is an integer reply's value.
+func intOf(v Value, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return v.Int()
 }

@@ -52,7 +52,7 @@ func (db *DB) HGet(ctx context.Context, key, field string) (string, error) {
 // HMGet returns the values of fields, in order; a missing field (or key)
 // gives a nil Value (IsNil).
 func (db *DB) HMGet(ctx context.Context, key string, fields ...string) ([]Value, error) {
-	v, err := db.Do(ctx, append([]any{"HMGET", key}, strs(fields)...)...)
+	v, err := db.doStrs(ctx, fields, "HMGET", key)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (db *DB) HGetAll(ctx context.Context, key string) (map[string]string, error
 // HDel removes fields from the hash at key and returns how many existed. The
 // key is deleted with its last field.
 func (db *DB) HDel(ctx context.Context, key string, fields ...string) (int64, error) {
-	return db.intCmd(ctx, append([]any{"HDEL", key}, strs(fields)...)...)
+	return intOf(db.doStrs(ctx, fields, "HDEL", key))
 }
 
 // HExists reports whether field exists in the hash at key.
@@ -119,13 +119,13 @@ func (db *DB) HVals(ctx context.Context, key string) ([]string, error) {
 }
 
 func (db *DB) stringsCmd(ctx context.Context, args ...any) ([]string, error) {
-	v, err := db.Do(ctx, args...)
+	return stringsReply(db.Do(ctx, args...))
+}
+
+// stringsReply is an array reply's elements as strings.
+func stringsReply(v Value, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(v.r.Elems))
-	for i, e := range v.r.Elems {
-		out[i] = e.Str
-	}
-	return out, nil
+	return stringsOf(v), nil
 }

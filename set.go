@@ -24,7 +24,7 @@ func (db *DB) SAdd(ctx context.Context, key string, members ...string) (int64, e
 // SRem removes members from the set at key and returns how many were there;
 // removing the last member deletes the key.
 func (db *DB) SRem(ctx context.Context, key string, members ...string) (int64, error) {
-	return db.intCmd(ctx, append([]any{"SREM", key}, strs(members)...)...)
+	return intOf(db.doStrs(ctx, members, "SREM", key))
 }
 
 // SIsMember reports whether member is in the set at key. It does not
@@ -84,15 +84,15 @@ func (db *DB) SRandMemberN(ctx context.Context, key string, count int64) ([]stri
 // SInter returns the members common to every set named (none if any key is
 // missing).
 func (db *DB) SInter(ctx context.Context, keys ...string) ([]string, error) {
-	return db.stringsCmd(ctx, append([]any{"SINTER"}, strs(keys)...)...)
+	return stringsReply(db.doStrs(ctx, keys, "SINTER"))
 }
 
 // SUnion returns the members of any of the sets named.
 func (db *DB) SUnion(ctx context.Context, keys ...string) ([]string, error) {
-	return db.stringsCmd(ctx, append([]any{"SUNION"}, strs(keys)...)...)
+	return stringsReply(db.doStrs(ctx, keys, "SUNION"))
 }
 
 // SDiff returns the members of the first set that are in none of the others.
 func (db *DB) SDiff(ctx context.Context, keys ...string) ([]string, error) {
-	return db.stringsCmd(ctx, append([]any{"SDIFF"}, strs(keys)...)...)
+	return stringsReply(db.doStrs(ctx, keys, "SDIFF"))
 }

@@ -77,7 +77,7 @@ func (db *DB) ZCard(ctx context.Context, key string) (int64, error) {
 // ZRem removes members and returns how many were present; removing the last
 // member deletes the key.
 func (db *DB) ZRem(ctx context.Context, key string, members ...string) (int64, error) {
-	return db.intCmd(ctx, append([]any{"ZREM", key}, strs(members)...)...)
+	return intOf(db.doStrs(ctx, members, "ZREM", key))
 }
 
 // ZRangeWithScores returns the members ranked start through stop from the
