@@ -67,7 +67,7 @@ func (db *DB) Set(ctx context.Context, key, value string, opts ...SetOptions) er
 
 // SetNX stores value only if key does not exist and reports whether it did.
 func (db *DB) SetNX(ctx context.Context, key, value string) (bool, error) {
-	return db.boolCmd(ctx, "SETNX", key, value)
+	return boolOf(db.doStrs(ctx, nil, "SETNX", key, value))
 }
 
 // Incr adds one to the integer stored at key (0 if missing) and returns it.
@@ -100,12 +100,12 @@ func (db *DB) IncrByFloat(ctx context.Context, key string, by float64) (float64,
 
 // Append appends value to key's string and returns the new length.
 func (db *DB) Append(ctx context.Context, key, value string) (int64, error) {
-	return db.intCmd(ctx, "APPEND", key, value)
+	return intOf(db.doStrs(ctx, nil, "APPEND", key, value))
 }
 
 // GetDel returns key's value and deletes the key (Nil if missing).
 func (db *DB) GetDel(ctx context.Context, key string) (string, error) {
-	v, err := db.Do(ctx, "GETDEL", key)
+	v, err := db.doStrs(ctx, nil, "GETDEL", key)
 	return v.String(), err
 }
 
@@ -149,13 +149,13 @@ func (db *DB) Expire(ctx context.Context, key string, ttl time.Duration) (bool, 
 
 // Persist removes key's expiry and reports whether it had one.
 func (db *DB) Persist(ctx context.Context, key string) (bool, error) {
-	return db.boolCmd(ctx, "PERSIST", key)
+	return boolOf(db.doStrs(ctx, nil, "PERSIST", key))
 }
 
 // TTL returns key's remaining time to live with millisecond precision, -1
 // (as a Duration) if it has none, or -2 if it does not exist, as Redis's PTTL.
 func (db *DB) TTL(ctx context.Context, key string) (time.Duration, error) {
-	n, err := db.intCmd(ctx, "PTTL", key)
+	n, err := intOf(db.doStrs(ctx, nil, "PTTL", key))
 	if n < 0 {
 		return time.Duration(n), err
 	}
@@ -164,14 +164,14 @@ func (db *DB) TTL(ctx context.Context, key string) (time.Duration, error) {
 
 // Type returns the type name of key's value ("none" when missing).
 func (db *DB) Type(ctx context.Context, key string) (string, error) {
-	v, err := db.Do(ctx, "TYPE", key)
+	v, err := db.doStrs(ctx, nil, "TYPE", key)
 	return v.String(), err
 }
 
 // Rename moves key's value and TTL to newKey, replacing whatever newKey
 // held; it fails with "ERR no such key" when key does not exist.
 func (db *DB) Rename(ctx context.Context, key, newKey string) error {
-	_, err := db.Do(ctx, "RENAME", key, newKey)
+	_, err := db.doStrs(ctx, nil, "RENAME", key, newKey)
 	return err
 }
 
@@ -185,16 +185,7 @@ func (db *DB) FlushDB(ctx context.Context) error {
 func (db *DB) DBSize(ctx context.Context) (int64, error) { return db.intCmd(ctx, "DBSIZE") }
 
 func (db *DB) intCmd(ctx context.Context, args ...any) (int64, error) {
-	v, err := db.Do(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	return v.Int()
-}
-
-func (db *DB) boolCmd(ctx context.Context, args ...any) (bool, error) {
-	n, err := db.intCmd(ctx, args...)
-	return n == 1, err
+	return intOf(db.Do(ctx, args...))
 }
 
 // doStrs runs the command head..., rest... as Do would, without boxing each
@@ -216,6 +207,12 @@ func (db *DB) doStrs(ctx context.Context, rest []string, head ...string) (Value,
 		c.buf = append(c.buf, a...)
 	}
 	return c.exec(ctx, db.e)
+}
+
+// boolOf is an integer reply's value as a boolean (1 is true).
+func boolOf(v Value, err error) (bool, error) {
+	n, err := intOf(v, err)
+	return n == 1, err
 }
 
 // intOf is an integer reply's value.

@@ -82,12 +82,12 @@ func (db *DB) HDel(ctx context.Context, key string, fields ...string) (int64, er
 
 // HExists reports whether field exists in the hash at key.
 func (db *DB) HExists(ctx context.Context, key, field string) (bool, error) {
-	return db.boolCmd(ctx, "HEXISTS", key, field)
+	return boolOf(db.doStrs(ctx, nil, "HEXISTS", key, field))
 }
 
 // HLen returns the number of fields of the hash at key (0 when missing).
 func (db *DB) HLen(ctx context.Context, key string) (int64, error) {
-	return db.intCmd(ctx, "HLEN", key)
+	return intOf(db.doStrs(ctx, nil, "HLEN", key))
 }
 
 // HIncrBy adds by to the integer in field (0 when missing) and returns the
@@ -110,12 +110,12 @@ func (db *DB) HIncrByFloat(ctx context.Context, key, field string, by float64) (
 // HKeys returns the fields of the hash at key; a small hash answers in
 // insertion order, as Redis's listpack does.
 func (db *DB) HKeys(ctx context.Context, key string) ([]string, error) {
-	return db.stringsCmd(ctx, "HKEYS", key)
+	return stringsReply(db.doStrs(ctx, nil, "HKEYS", key))
 }
 
 // HVals returns the values of the hash at key, in the order of HKeys.
 func (db *DB) HVals(ctx context.Context, key string) ([]string, error) {
-	return db.stringsCmd(ctx, "HVALS", key)
+	return stringsReply(db.doStrs(ctx, nil, "HVALS", key))
 }
 
 func (db *DB) stringsCmd(ctx context.Context, args ...any) ([]string, error) {

@@ -94,7 +94,7 @@ func (db *DB) LPopCount(ctx context.Context, key string, count int) ([]string, e
 
 // LLen returns the length of the list, 0 if the key does not exist.
 func (db *DB) LLen(ctx context.Context, key string) (int64, error) {
-	return db.intCmd(ctx, "LLEN", key)
+	return intOf(db.doStrs(ctx, nil, "LLEN", key))
 }
 
 // LRange returns the elements from start to stop inclusive; negative indexes

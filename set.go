@@ -46,18 +46,18 @@ func (db *DB) SIsMember(ctx context.Context, key, member string) (bool, error) {
 // set is small and all integers (an intset, as Redis orders it), in no
 // particular order otherwise.
 func (db *DB) SMembers(ctx context.Context, key string) ([]string, error) {
-	return db.stringsCmd(ctx, "SMEMBERS", key)
+	return stringsReply(db.doStrs(ctx, nil, "SMEMBERS", key))
 }
 
 // SCard returns the number of members of the set at key.
 func (db *DB) SCard(ctx context.Context, key string) (int64, error) {
-	return db.intCmd(ctx, "SCARD", key)
+	return intOf(db.doStrs(ctx, nil, "SCARD", key))
 }
 
 // SPop removes and returns a random member of the set at key, or Nil when
 // the key does not exist.
 func (db *DB) SPop(ctx context.Context, key string) (string, error) {
-	v, err := db.Do(ctx, "SPOP", key)
+	v, err := db.doStrs(ctx, nil, "SPOP", key)
 	return v.String(), err
 }
 
@@ -70,7 +70,7 @@ func (db *DB) SPopN(ctx context.Context, key string, count int64) ([]string, err
 // SRandMember returns a random member of the set at key without removing
 // it, or Nil when the key does not exist.
 func (db *DB) SRandMember(ctx context.Context, key string) (string, error) {
-	v, err := db.Do(ctx, "SRANDMEMBER", key)
+	v, err := db.doStrs(ctx, nil, "SRANDMEMBER", key)
 	return v.String(), err
 }
 

@@ -71,7 +71,7 @@ func (db *DB) zrank(key, member string, reverse bool) (int64, error) {
 
 // ZCard returns the number of members (0 for a missing key).
 func (db *DB) ZCard(ctx context.Context, key string) (int64, error) {
-	return db.intCmd(ctx, "ZCARD", key)
+	return intOf(db.doStrs(ctx, nil, "ZCARD", key))
 }
 
 // ZRem removes members and returns how many were present; removing the last
