@@ -29,12 +29,14 @@ func raiseFileLimit(want uint64) (uint64, bool) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return 0, false
 	}
-	old := lim.Cur
+	old, hard := uint64(lim.Cur), uint64(lim.Max)
 	if old >= want {
 		return old, true
 	}
 	set := func(n uint64) bool {
-		l := syscall.Rlimit{Cur: n, Max: max(n, lim.Max)}
+		l := lim
+		setRlim(&l.Cur, n)
+		setRlim(&l.Max, max(n, hard))
 		return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l) == nil
 	}
 	const step = 16
@@ -42,8 +44,8 @@ func raiseFileLimit(want uint64) (uint64, bool) {
 		return want, true
 	}
 	best := want - step
-	if want > lim.Max {
-		best = want - (want-lim.Max+step-1)/step*step
+	if want > hard {
+		best = want - (want-hard+step-1)/step*step
 	}
 	for tries := 0; best > old && tries < 4096; tries++ {
 		if set(best) {
@@ -56,3 +58,7 @@ func raiseFileLimit(want uint64) (uint64, bool) {
 	}
 	return old, true
 }
+
+// setRlim stores n in an rlimit field: uint64 on most systems, int64 on
+// FreeBSD and DragonFly.
+func setRlim[T ~int64 | ~uint64](f *T, n uint64) { *f = T(n) }
