@@ -3,6 +3,8 @@ package engine
 import (
 	"math"
 	"unsafe"
+
+	"github.com/cachee/cachee/engine/internal/cmdspec"
 )
 
 // Typed operations for the in-process client. Each runs the same data
@@ -36,38 +38,65 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	s.touch(e.coarseMs())
 }
 
-// denied is the dispatcher's ACL check for a typed call, made as for the
-// command name with key (or channel) as its first argument: Redis's NOPERM
-// text, recorded in ACL LOG, or "". A session whose user may run everything
-// (the default user, out of the box) pays one atomic load.
-func (e *Engine) denied(s *Session, name, key string) string {
-	if s.user.open.Load() {
-		return ""
-	}
-	return e.aclTyped(s, name, key)
+// typedCmds are the commands the typed operations stand for, looked up once:
+// their checks read the command table through them.
+type typedCmds struct {
+	get, set, incrby, pexpire, publish, hset, hget, hgetall *Command
+	lpush, rpush, lpop, rpop, sadd, sismember, zadd, zscore *Command
+	zrank, zrevrank, zrange, zrevrange                      *Command
 }
 
-// aclTyped is denied's check for a user with rules.
-func (e *Engine) aclTyped(s *Session, name, key string) string {
-	argv := [][]byte{[]byte(name), []byte(key)}
+func (t *typedCmds) init(tb *table) {
+	l := func(name string) *Command { return tb.Lookup([]byte(name)) }
+	t.get, t.set, t.incrby, t.pexpire, t.publish = l("get"), l("set"), l("incrby"), l("pexpire"), l("publish")
+	t.hset, t.hget, t.hgetall = l("hset"), l("hget"), l("hgetall")
+	t.lpush, t.rpush, t.lpop, t.rpop = l("lpush"), l("rpush"), l("lpop"), l("rpop")
+	t.sadd, t.sismember = l("sadd"), l("sismember")
+	t.zadd, t.zscore, t.zrank, t.zrevrank, t.zrange, t.zrevrange = l("zadd"), l("zscore"), l("zrank"), l("zrevrank"), l("zrange"), l("zrevrange")
+}
+
+// refused is the dispatcher's checks for a typed call of cmd, made as for
+// cmd with key (or channel) as its first argument, in processCommand's
+// order: the ACL check (one atomic load while the user may run everything),
+// then eviction under maxmemory, refusing cmd if Redis marks it denyoom and
+// the data still does not fit. It returns the refusal's text (recorded in
+// ACL LOG for an ACL one), or "". Out of the box (no ACL rules, no
+// maxmemory) it costs two loads.
+func (e *Engine) refused(s *Session, cmd *Command, key string) string {
+	if s.user.open.Load() && e.conf().MaxMemory == 0 {
+		return ""
+	}
+	return e.checkTyped(s, cmd, key)
+}
+
+// checkTyped is refused's checks when some apply.
+func (e *Engine) checkTyped(s *Session, cmd *Command, key string) string {
+	if !s.user.open.Load() {
+		if msg := e.aclTyped(s, cmd, key); msg != "" {
+			return msg
+		}
+	}
+	if !e.performEvictions() && cmd.Spec.Has(cmdspec.DenyOOM) {
+		return ErrOOM
+	}
+	return ""
+}
+
+// aclTyped is refused's ACL check for a user with rules.
+func (e *Engine) aclTyped(s *Session, cmd *Command, key string) string {
+	argv := [][]byte{[]byte(cmd.Name), []byte(key)}
 	w := NewCapture(2)
-	if e.aclRefused(s, e.table.Lookup(argv[0]), argv, w) {
+	if e.aclRefused(s, cmd, argv, w) {
 		return w.Replies()[0].Str
 	}
 	return ""
 }
 
-// full is the dispatcher's OOM check for the typed writes that can grow the
-// dataset (those of commands Redis marks denyoom): under maxmemory it evicts
-// by the policy first, and reports true when the data still does not fit.
-// Without maxmemory it costs one settings load.
-func (e *Engine) full() bool { return !e.performEvictions() }
-
 // Get is GET: the value, whether the key exists, and a Redis error text
 // (WRONGTYPE) or "". The returned string shares the stored bytes, which are
 // never modified in place, so it stays valid after the key changes.
 func (e *Engine) Get(s *Session, key string) (val string, found bool, err string) {
-	if err = e.denied(s, "get", key); err != "" {
+	if err = e.refused(s, e.typed.get, key); err != "" {
 		return "", false, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
@@ -84,11 +113,8 @@ func (e *Engine) Get(s *Session, key string) (val string, found bool, err string
 
 // IncrBy is INCRBY: the new value or a Redis error text.
 func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) {
-	if err = e.denied(s, "incrby", key); err != "" {
+	if err = e.refused(s, e.typed.incrby, key); err != "" {
 		return 0, err
-	}
-	if e.full() {
-		return 0, ErrOOM
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) { n, err = c.incrByOp(unsafeBytes(key), by) })
 	return n, err
@@ -98,11 +124,8 @@ func (e *Engine) IncrBy(s *Session, key string, by int64) (n int64, err string) 
 // the data operation of the SET handler without options. It fails only with
 // an ACL refusal or ErrOOM.
 func (e *Engine) Set(s *Session, key, val string, expireAt int64) (err string) {
-	if err = e.denied(s, "set", key); err != "" {
+	if err = e.refused(s, e.typed.set, key); err != "" {
 		return err
-	}
-	if e.full() {
-		return ErrOOM
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		c.storeString(unsafeBytes(key), unsafeBytes(val), expireAt, false)
@@ -114,7 +137,7 @@ func (e *Engine) Set(s *Session, key, val string, expireAt int64) (err string) {
 // PExpire is PEXPIRE without options: key expires in ms milliseconds (at
 // once if ms <= 0); false if key does not exist.
 func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool, err string) {
-	if err = e.denied(s, "pexpire", key); err != "" {
+	if err = e.refused(s, e.typed.pexpire, key); err != "" {
 		return false, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
@@ -130,7 +153,7 @@ func (e *Engine) PExpire(s *Session, key string, ms int64) (ok bool, err string)
 // Publish is PUBLISH: it returns how many subscribers (socket and
 // in-process) received message.
 func (e *Engine) Publish(s *Session, channel, message string) (n int, err string) {
-	if err = e.denied(s, "publish", channel); err != "" {
+	if err = e.refused(s, e.typed.publish, channel); err != "" {
 		return 0, err
 	}
 	n = e.publish(s, subChannel, unsafeBytes(channel), unsafeBytes(message), true)

@@ -9,11 +9,8 @@ package engine
 // how many fields are new, or a Redis error text (WRONGTYPE). The strings are
 // stored without a copy: Go strings are immutable.
 func (e *Engine) HSet(s *Session, key string, pairs []string) (created int, err string) {
-	if err = e.denied(s, "hset", key); err != "" {
+	if err = e.refused(s, e.typed.hset, key); err != "" {
 		return 0, err
-	}
-	if e.full() {
-		return 0, ErrOOM
 	}
 	var buf [16][]byte
 	argv := buf[:0]
@@ -28,7 +25,7 @@ func (e *Engine) HSet(s *Session, key string, pairs []string) (created int, err 
 // value shares the stored string, which later writes replace rather than
 // modify.
 func (e *Engine) HGet(s *Session, key, field string) (val string, found bool, err string) {
-	if err = e.denied(s, "hget", key); err != "" {
+	if err = e.refused(s, e.typed.hget, key); err != "" {
 		return "", false, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) { val, found, err = c.hgetOp(unsafeBytes(key), unsafeBytes(field)) })
@@ -38,7 +35,7 @@ func (e *Engine) HGet(s *Session, key, field string) (val string, found bool, er
 // HGetAll is HGETALL into a map (empty for a missing key), or WRONGTYPE. The
 // strings are the stored ones, which are immutable.
 func (e *Engine) HGetAll(s *Session, key string) (m map[string]string, err string) {
-	if err = e.denied(s, "hgetall", key); err != "" {
+	if err = e.refused(s, e.typed.hgetall, key); err != "" {
 		return nil, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {

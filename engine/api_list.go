@@ -17,11 +17,8 @@ func (e *Engine) RPush(s *Session, key string, vals []string) (int64, string) {
 }
 
 func (e *Engine) push(s *Session, key string, vals []string, where int) (n int64, err string) {
-	if err = e.denied(s, listCmd(where, "lpush", "rpush"), key); err != "" {
+	if err = e.refused(s, listCmd(where, e.typed.lpush, e.typed.rpush), key); err != "" {
 		return 0, err
-	}
-	if e.full() {
-		return 0, ErrOOM
 	}
 	k := unsafeBytes(key)
 	e.withKey(s, k, func(c *Ctx) { n, err = listPush(c, k, vals, where, false) })
@@ -36,7 +33,7 @@ func (e *Engine) LPop(s *Session, key string) (string, bool, string) { return e.
 func (e *Engine) RPop(s *Session, key string) (string, bool, string) { return e.pop(s, key, listTail) }
 
 func (e *Engine) pop(s *Session, key string, where int) (val string, found bool, err string) {
-	if err = e.denied(s, listCmd(where, "lpop", "rpop"), key); err != "" {
+	if err = e.refused(s, listCmd(where, e.typed.lpop, e.typed.rpop), key); err != "" {
 		return "", false, err
 	}
 	k := unsafeBytes(key)
@@ -44,8 +41,8 @@ func (e *Engine) pop(s *Session, key string, where int) (val string, found bool,
 	return val, found, err
 }
 
-// listCmd names the command of a list end: head for listHead, else tail.
-func listCmd(where int, head, tail string) string {
+// listCmd is the command of a list end: head for listHead, else tail.
+func listCmd(where int, head, tail *Command) *Command {
 	if where == listHead {
 		return head
 	}

@@ -10,11 +10,8 @@ func (e *Engine) SAdd(s *Session, key string, members []string) (n int64, err st
 	if len(members) == 0 {
 		return 0, errWrongArgs("sadd")
 	}
-	if err = e.denied(s, "sadd", key); err != "" {
+	if err = e.refused(s, e.typed.sadd, key); err != "" {
 		return 0, err
-	}
-	if e.full() {
-		return 0, ErrOOM
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		k := unsafeBytes(key)
@@ -39,7 +36,7 @@ func (e *Engine) SAdd(s *Session, key string, members []string) (n int64, err st
 // SIsMember is SISMEMBER: whether member is in key's set (false when the
 // key is missing), or a Redis error text (WRONGTYPE).
 func (e *Engine) SIsMember(s *Session, key, member string) (is bool, err string) {
-	if err = e.denied(s, "sismember", key); err != "" {
+	if err = e.refused(s, e.typed.sismember, key); err != "" {
 		return false, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {

@@ -23,11 +23,8 @@ func (e *Engine) ZAdd(s *Session, key string, members []Z) (added int64, err str
 			return 0, ErrNotFloat
 		}
 	}
-	if err = e.denied(s, "zadd", key); err != "" {
+	if err = e.refused(s, e.typed.zadd, key); err != "" {
 		return 0, err
-	}
-	if e.full() {
-		return 0, ErrOOM
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
 		var r zaddResult
@@ -41,7 +38,7 @@ func (e *Engine) ZAdd(s *Session, key string, members []Z) (added int64, err str
 
 // ZScore is ZSCORE: member's score and whether key and member exist.
 func (e *Engine) ZScore(s *Session, key, member string) (score float64, found bool, err string) {
-	if err = e.denied(s, "zscore", key); err != "" {
+	if err = e.refused(s, e.typed.zscore, key); err != "" {
 		return 0, false, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
@@ -55,11 +52,11 @@ func (e *Engine) ZScore(s *Session, key, member string) (score float64, found bo
 
 // ZRank is ZRANK (ZREVRANK when reverse): member's 0-based rank, O(log n).
 func (e *Engine) ZRank(s *Session, key, member string, reverse bool) (rank int64, found bool, err string) {
-	name := "zrank"
+	cmd := e.typed.zrank
 	if reverse {
-		name = "zrevrank"
+		cmd = e.typed.zrevrank
 	}
-	if err = e.denied(s, name, key); err != "" {
+	if err = e.refused(s, cmd, key); err != "" {
 		return 0, false, err
 	}
 	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
@@ -77,11 +74,11 @@ func (e *Engine) ZRank(s *Session, key, member string, reverse bool) (rank int64
 // ranks (negative ranks count from the end), appended to dst. The member
 // strings are the stored ones, which are never modified, so no copy is made.
 func (e *Engine) ZRange(s *Session, key string, start, stop int64, reverse bool, dst []Z) ([]Z, string) {
-	name := "zrange"
+	cmd := e.typed.zrange
 	if reverse {
-		name = "zrevrange"
+		cmd = e.typed.zrevrange
 	}
-	err := e.denied(s, name, key)
+	err := e.refused(s, cmd, key)
 	if err != "" {
 		return dst, err
 	}

@@ -233,6 +233,7 @@ type Engine struct {
 	table    *table
 	multi    *Command // MULTI and EXEC, which ExecTx runs without looking them up
 	exec     *Command
+	typed    typedCmds // the commands of the typed operations (api.go)
 	started  time.Time
 	runID    string
 	clients  clientRegistry
@@ -294,6 +295,7 @@ func New(cfg Config) *Engine {
 	e.acl.init(cfg.RequirePass)
 	e.table = newTable()
 	e.multi, e.exec = e.table.Lookup(argvMulti[0]), e.table.Lookup(argvExec[0])
+	e.typed.init(e.table)
 	e.clients.init()
 	e.pubsub.init()
 	e.blocking.init()

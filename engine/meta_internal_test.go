@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -67,5 +68,18 @@ func TestEveryCommandHasATest(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("%d commands appear in no test: %s", len(missing), strings.Join(missing, " "))
+	}
+}
+
+// TestTypedCmdsFound: every command a typed operation stands for is in the
+// table (a misspelt name would leave its checks without a command).
+func TestTypedCmdsFound(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	v := reflect.ValueOf(e.typed)
+	for i := range v.NumField() {
+		if v.Field(i).IsNil() {
+			t.Errorf("typedCmds.%s is not in the command table", v.Type().Field(i).Name)
+		}
 	}
 }
