@@ -34,40 +34,44 @@ func peekOne(fd uintptr) syscall.Errno {
 	return e
 }
 
+// rawRW makes the read or write system call trap on fd with p, which is not
+// empty, again as long as a signal interrupts it.
+func rawRW(trap, fd uintptr, p []byte) (int, syscall.Errno) {
+	for {
+		n, _, e := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		if e != syscall.EINTR {
+			return int(n), e
+		}
+	}
+}
+
 // rawRead is RawConn.Read's callback for connReader.read: one read into
 // r.rbuf, or false to wait for the socket to become readable.
 func (r *connReader) rawRead(fd uintptr) bool {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.rbuf))), uintptr(len(r.rbuf)))
-		switch e {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		case 0:
-			r.rn, r.rerr = int(n), nil
-			if n == 0 {
-				r.rerr = io.EOF
-			}
-		default:
-			r.rn, r.rerr = 0, e
-		}
-		return true
+	n, e := rawRW(syscall.SYS_READ, fd, r.rbuf)
+	switch {
+	case e == syscall.EAGAIN:
+		return false
+	case e != 0:
+		r.rn, r.rerr = 0, e
+	case n == 0:
+		r.rn, r.rerr = 0, io.EOF
+	default:
+		r.rn, r.rerr = n, nil
 	}
+	return true
 }
 
 // rawWrite is RawConn.Write's callback for connOutput.write: it writes
 // o.wbuf until all of it is gone, or returns false to wait for room.
 func (o *connOutput) rawWrite(fd uintptr) bool {
 	for len(o.wbuf) > 0 {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(o.wbuf))), uintptr(len(o.wbuf)))
+		n, e := rawRW(syscall.SYS_WRITE, fd, o.wbuf)
 		switch e {
-		case syscall.EINTR:
-			continue
 		case syscall.EAGAIN:
 			return false
 		case 0:
-			o.wn += int(n)
+			o.wn += n
 			o.wbuf = o.wbuf[n:]
 		default:
 			o.werr = e
