@@ -158,15 +158,22 @@ func (c *conn) do(ctx context.Context, e *engine.Engine, args []any) (Value, err
 	return c.exec(ctx, e)
 }
 
+// cutArgs appends to argv the arguments encoded back to back in buf, each
+// starting at its offset in offs.
+func cutArgs(argv [][]byte, buf []byte, offs []int) [][]byte {
+	for i, off := range offs {
+		end := len(buf)
+		if i+1 < len(offs) {
+			end = offs[i+1]
+		}
+		argv = append(argv, buf[off:end:end])
+	}
+	return argv
+}
+
 // exec runs the command whose arguments are in c.buf at the offsets c.offs.
 func (c *conn) exec(ctx context.Context, e *engine.Engine) (Value, error) {
-	for i, off := range c.offs {
-		end := len(c.buf)
-		if i+1 < len(c.offs) {
-			end = c.offs[i+1]
-		}
-		c.argv = append(c.argv, c.buf[off:end:end])
-	}
+	c.argv = cutArgs(c.argv, c.buf, c.offs)
 	c.w.Reset()
 	c.ctx = ctx
 	e.Exec(c.s, c.argv, c.w)

@@ -205,14 +205,7 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 // transaction runs p's commands as one transaction through the engine's
 // ExecTx: one reply, EXEC's, in place of MULTI's, every QUEUED and EXEC's.
 func (c *conn) transaction(ctx context.Context, e *engine.Engine, p *Pipe) ([]Value, error) {
-	c.argv = c.argv[:0]
-	for i, off := range p.offs {
-		end := len(p.buf)
-		if i+1 < len(p.offs) {
-			end = p.offs[i+1]
-		}
-		c.argv = append(c.argv, p.buf[off:end:end])
-	}
+	c.argv = cutArgs(c.argv[:0], p.buf, p.offs)
 	c.cmds = c.cmds[:0]
 	from := 0
 	for _, to := range p.ends {
