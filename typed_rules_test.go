@@ -224,3 +224,62 @@ func TestTypedCallsFollowACL(t *testing.T) {
 		t.Errorf("ACL LOG counts %d refusals, want %d", logged, 2*len(calls))
 	}
 }
+
+// infoStat is the integer field name of INFO's stats section.
+func infoStat(t *testing.T, db *cachee.DB, name string) int64 {
+	t.Helper()
+	info, err := db.Do(context.Background(), "INFO", "stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(info.String(), "\r\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("INFO stats has no %s", name)
+	return 0
+}
+
+// TestTypedCallsAreCounted checks that typed calls count in
+// total_commands_processed as Do's commands do (they are counted by the
+// shard they lock, not by the session), and that CONFIG RESETSTAT starts the
+// count again as Redis's does.
+func TestTypedCallsAreCounted(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	before := infoStat(t, db, "total_commands_processed") // counts the INFO itself once done
+	for i := range 10 {
+		k := "k" + strconv.Itoa(i)
+		if _, err := db.Incr(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Expire(ctx, k, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Get(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Do(ctx, "GET", "k0"); err != nil {
+		t.Fatal(err)
+	}
+	// 30 typed calls, the GET and the first INFO.
+	if got, want := infoStat(t, db, "total_commands_processed"), before+32; got != want {
+		t.Errorf("total_commands_processed = %d, want %d", got, want)
+	}
+	if _, err := db.Do(ctx, "CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	// RESETSTAT counts itself after it zeroes the count, as in Redis.
+	if got := infoStat(t, db, "total_commands_processed"); got != 2 {
+		t.Errorf("after RESETSTAT and a SET: total_commands_processed = %d, want 2", got)
+	}
+}

@@ -27,6 +27,7 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 		c.written = [len(c.written)]writtenEntry{}
 	}
 	c.found = nil // hold no entry alive after the call
+	e.ks.shards[i].cmds++
 	if len(s.ready) > 0 {
 		s.locks = append(s.locks[:0], i)
 		e.unlockShards(s, s.locks)
@@ -34,7 +35,6 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 		e.ks.shards[i].mu.Unlock()
 	}
 	s.popCtx()
-	s.cmds.Add(1)
 	s.touch(e.coarseMs())
 }
 

@@ -35,6 +35,10 @@ var serverCommands = []cmdDef{
 type stats struct {
 	rejectedConns atomic.Int64
 	panics        atomic.Int64 // commands that panicked and were contained
+	// cmdsBase and connsBase are the command and connection totals at the
+	// last CONFIG RESETSTAT, which INFO subtracts (changed with every
+	// shard locked).
+	cmdsBase, connsBase int64
 }
 
 // writeInfo writes COMMAND INFO's entry for cmd, listing only the
@@ -309,7 +313,7 @@ func cmdInfo(c *Ctx) {
 		hits, misses, expired = hits+sh.hits, misses+sh.misses, expired+sh.expired
 	}
 	section("Stats",
-		"total_connections_received", itoa(e.clients.total.Load()),
+		"total_connections_received", itoa(e.clients.total.Load()-e.stats.connsBase),
 		"total_commands_processed", itoa(e.commandsProcessed()),
 		"rejected_connections", itoa(e.stats.rejectedConns.Load()),
 		"expired_keys", itoa(expired),
@@ -334,10 +338,13 @@ func cmdInfo(c *Ctx) {
 	c.w.Verbatim("txt", b.String())
 }
 
+// commandsProcessed is total_commands_processed: the counts of live and
+// closed sessions and of the shards' typed calls, since the last RESETSTAT.
+// The caller holds every shard's lock.
 func (e *Engine) commandsProcessed() int64 {
-	n := e.clients.doneCmds.Load()
-	for _, s := range e.clients.list() {
-		n += s.cmds.Load()
+	n := e.clients.commands() - e.stats.cmdsBase
+	for i := range e.ks.shards {
+		n += e.ks.shards[i].cmds
 	}
 	return n
 }
@@ -762,13 +769,17 @@ func cstr(s string) string {
 	return s
 }
 
-// CONFIG RESETSTAT
+// CONFIG RESETSTAT, which zeroes what Redis's resetServerStats does that
+// cachee counts.
 func cmdConfigResetstat(c *Ctx) {
 	for i := range c.e.ks.shards {
 		sh := &c.e.ks.shards[i]
 		sh.hits, sh.misses, sh.expired = 0, 0, 0
 	}
-	c.e.stats.rejectedConns.Store(0)
+	st := &c.e.stats
+	st.rejectedConns.Store(0)
+	st.cmdsBase += c.e.commandsProcessed()
+	st.connsBase = c.e.clients.total.Load()
 	c.w.Status("OK")
 }
 

@@ -532,7 +532,8 @@ func TestServerConfigResetstatHelp(t *testing.T) {
 		real, ours := csBoth(t, p, "INFO", "stats")
 		_, rf := csInfoSections(t, real)
 		_, of := csInfoSections(t, ours)
-		for _, f := range []string{"keyspace_hits", "keyspace_misses", "expired_keys", "rejected_connections", "evicted_keys"} {
+		for _, f := range []string{"keyspace_hits", "keyspace_misses", "expired_keys", "rejected_connections", "evicted_keys",
+			"total_commands_processed", "total_connections_received"} {
 			if r, o := csInfoField(rf["Stats"], f), csInfoField(of["Stats"], f); r != o {
 				t.Errorf("after RESETSTAT %s: redis %q, cachee %q", f, r, o)
 			}

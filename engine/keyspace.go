@@ -215,8 +215,10 @@ func (e *entry) hashVal() *hashObj { return (*hashObj)(e.objOf(typeHash)) }
 type shard struct {
 	mu  sync.Mutex
 	dbs []dict
-	// counters maintained under mu and summed by INFO
-	hits, misses, expired int64
+	// counters maintained under mu and summed by INFO; cmds counts the
+	// typed calls, which hold this lock anyway (a session's own counter
+	// would cost them an atomic add each)
+	hits, misses, expired, cmds int64
 	// memPending is accounted bytes not yet added to the engine total
 	// (memory.go); each dict keeps its own exact count.
 	memPending atomic.Int64

@@ -3,8 +3,10 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // splitArgv turns "set a 1" into an argv.
@@ -207,5 +209,39 @@ func TestExecTxSessionStats(t *testing.T) {
 	}
 	if got := s.cmds.Load() - before; got != 5 {
 		t.Errorf("commands processed: %d, want 5 (GET, EXEC and its three)", got)
+	}
+}
+
+// TestUnlistedSessionsCount: the commands of sessions CLIENT LIST does not
+// show (the in-process client's) count in total_commands_processed, also
+// after such a session is garbage collected.
+func TestUnlistedSessionsCount(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	func() {
+		s := e.NewSession(ConnInfo{}, false)
+		for range 5 {
+			execArgs(e, s, "incr", "n")
+		}
+	}()
+	if got := e.clients.commands(); got != 5 {
+		t.Fatalf("commands with the session alive: %d, want 5", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		e.clients.mu.Lock()
+		n := len(e.clients.unlisted)
+		e.clients.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unlisted session's counter was never dropped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := e.clients.commands(); got != 5 {
+		t.Errorf("commands after the session was collected: %d, want 5", got)
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,10 @@ type Session struct {
 	created int64 // unix ms
 	last    atomic.Int64
 	lastCmd atomic.Pointer[Command]
-	cmds    atomic.Int64 // commands executed, summed by INFO
+	// cmds counts the commands executed, for INFO; it is its own
+	// allocation so that the registry can keep an unlisted session's count
+	// without keeping the session alive.
+	cmds *atomic.Int64
 	// nested counts the commands run inside EXEC or a script (call at
 	// depth > 1) until the outer command adds them to cmds: one atomic
 	// add per command the client sent.
@@ -102,8 +106,11 @@ func (e *Engine) NewSession(info ConnInfo, register bool) *Session {
 	s.setDefaultAuth()
 	s.keyPos = make([]int, 0, 16)
 	s.locks = make([]int, 0, 16)
+	s.cmds = new(atomic.Int64)
 	if register {
 		e.clients.add(s)
+	} else {
+		e.clients.addUnlisted(s)
 	}
 	return s
 }
@@ -172,9 +179,45 @@ type clientRegistry struct {
 	byID     map[int64]*Session
 	doneCmds atomic.Int64 // commands of sessions already closed
 	total    atomic.Int64 // connections ever registered
+	// unlisted are the command counters of sessions that CLIENT LIST does
+	// not show (the in-process client's pooled sessions, which are never
+	// closed): INFO counts their commands too, and a session's count moves
+	// to doneCmds when the session is garbage collected.
+	unlisted map[*atomic.Int64]struct{}
 }
 
-func (r *clientRegistry) init() { r.byID = map[int64]*Session{} }
+func (r *clientRegistry) init() {
+	r.byID = map[int64]*Session{}
+	r.unlisted = map[*atomic.Int64]struct{}{}
+}
+
+func (r *clientRegistry) addUnlisted(s *Session) {
+	r.mu.Lock()
+	r.unlisted[s.cmds] = struct{}{}
+	r.mu.Unlock()
+	runtime.AddCleanup(s, r.dropUnlisted, s.cmds)
+}
+
+func (r *clientRegistry) dropUnlisted(cmds *atomic.Int64) {
+	r.mu.Lock()
+	delete(r.unlisted, cmds)
+	r.doneCmds.Add(cmds.Load())
+	r.mu.Unlock()
+}
+
+// commands is the number of commands every session, listed or not, has run.
+func (r *clientRegistry) commands() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.doneCmds.Load()
+	for _, s := range r.byID {
+		n += s.cmds.Load()
+	}
+	for c := range r.unlisted {
+		n += c.Load()
+	}
+	return n
+}
 
 func (r *clientRegistry) add(s *Session) {
 	r.mu.Lock()
