@@ -122,6 +122,20 @@ func TestGetResultIsStable(t *testing.T) {
 	if v != "hello" {
 		t.Fatalf("value changed under the caller: %q", v)
 	}
+	// INCR rewrites its counter in place only while nobody has read it.
+	for i := 0; i < 3; i++ {
+		db.Incr(ctx, "n")
+	}
+	n3, _ := db.Get(ctx, "n")
+	db.Incr(ctx, "n")
+	got, _ := db.Do(ctx, "GET", "n")
+	db.Incr(ctx, "n")
+	if n3 != "3" || got.String() != "4" {
+		t.Fatalf("counter read as %q and %q under later INCRs, want 3 and 4", n3, got.String())
+	}
+	if v, _ := db.Get(ctx, "n"); v != "5" {
+		t.Fatalf("counter = %q, want 5", v)
+	}
 }
 
 // A realistic flow: a fixed-window rate limiter and a read-through cache,

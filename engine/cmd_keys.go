@@ -574,7 +574,7 @@ func cmdObjectRefcount(c *Ctx) {
 		return
 	}
 	// Redis shares the integer objects 0..9999, reporting INT_MAX for them.
-	if n, ok := parseInt(e.val()); e.typ == typeString && ok && e.flags == 0 && n >= 0 && n < 10000 {
+	if n, ok := parseInt(e.val()); e.typ == typeString && ok && e.flags&^flagFresh == 0 && n >= 0 && n < 10000 {
 		c.w.Int(math.MaxInt32)
 		return
 	}

@@ -3,8 +3,10 @@ package engine
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // Internal tests of the string commands (harness in cmd_keys_internal_test.go).
@@ -344,4 +346,42 @@ func TestParseInt(t *testing.T) {
 			t.Errorf("parseInt(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
+}
+
+// valAddr is the address of key's stored value bytes.
+func (h *harness) valAddr(key string) *byte {
+	h.e.ks.lockAll()
+	defer h.e.ks.unlockAll()
+	c := &Ctx{e: h.e, s: h.s, db: h.s.DB(), now: h.e.nowMs()}
+	return unsafe.SliceData(c.lookup([]byte(key)).peek())
+}
+
+// TestIncrInPlace: INCR rewrites a counter's bytes in place while nothing
+// has read them (a rate limiter's counter allocates once), also with a TTL
+// and across a change of length within the room; a read, a GET or anything
+// else that hands the bytes out, makes the next INCR store new bytes.
+func TestIncrInPlace(t *testing.T) {
+	h := newHarness(t)
+	h.check("incr rl", ":1")
+	h.check("pexpire rl 60000", ":1")
+	p := h.valAddr("rl")
+	for i := 2; i <= 12; i++ {
+		h.check("incr rl", fmt.Sprintf(":%d", i))
+	}
+	if q := h.valAddr("rl"); q != p {
+		t.Errorf("INCR of an unread counter moved its bytes")
+	}
+	for _, read := range []string{"get rl", "getrange rl 0 -1", "getex rl", "copy rl rl2", "object refcount rl"} {
+		h.reply(strings.Fields(read)...)
+		p = h.valAddr("rl")
+		h.reply("incr", "rl")
+		if h.valAddr("rl") == p {
+			t.Errorf("INCR after %q rewrote bytes a reader may hold", read)
+		}
+	}
+	h.check("get rl", "$17") // 12 + the five INCRs above
+	h.check("object encoding rl", "$int")
+	h.check("append rl 0", ":3")
+	h.check("incr rl", ":171")
+	h.check("object encoding rl", "$int")
 }

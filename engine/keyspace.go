@@ -39,9 +39,10 @@ type object interface {
 // Aggregate types keep their value in obj. The expiry time lives in the
 // dict's TTL list (ttlIdx), so keys without one do not pay for it.
 //
-// String values are never modified below their length once stored: APPEND
-// writes only past the old length and every other write stores new bytes.
-// That lets the in-process API hand out the stored bytes without a copy.
+// String values are never modified below their length once handed out:
+// APPEND writes only past the old length and every other write stores new
+// bytes, except INCR's on bytes nobody has seen (flagFresh). That lets the
+// in-process API hand out the stored bytes without a copy.
 type entry struct {
 	next *entry
 	kv   unsafe.Pointer // key bytes, then the string value's
@@ -69,6 +70,10 @@ const (
 	flagNotInt
 	// flagGone: removed from the keyspace (the accounting skips it).
 	flagGone
+	// flagFresh: the value's bytes were stored by INCR and nothing has read
+	// them since (val clears it), so the next INCR may rewrite them in
+	// place: a rate limiter's counter allocates once, not per request.
+	flagFresh
 )
 
 // entrySize is what an entry costs besides its key and value bytes: the
@@ -90,8 +95,18 @@ func (e *entry) key() string { return unsafe.String((*byte)(e.kv), int(e.klen)) 
 func (e *entry) keyBytes() []byte { return unsafe.Slice((*byte)(e.kv), int(e.klen)) }
 
 // val is a string entry's value, with its spare capacity: bytes below its
-// length must not be modified (see entry).
+// length must not be modified (see entry). The caller may keep them, so
+// val ends flagFresh.
 func (e *entry) val() []byte {
+	if e.flags&flagFresh != 0 {
+		e.flags &^= flagFresh
+	}
+	return e.peek()
+}
+
+// peek is val for a caller that does not keep the bytes: it leaves
+// flagFresh.
+func (e *entry) peek() []byte {
 	n := e.valCap()
 	if n == 0 {
 		return nil
