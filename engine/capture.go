@@ -101,6 +101,11 @@ func (c *Capture) Int(n int64) { c.add(Reply{Kind: KindInt, Int: n}) }
 // Bulk implements ReplyWriter; it copies b.
 func (c *Capture) Bulk(b []byte) { c.add(Reply{Kind: KindBulk, Str: string(b)}) }
 
+// stored is Bulk for bytes of a stored string value, which are never
+// modified once handed out (see entry): the reply shares them, as the typed
+// Get does, instead of copying.
+func (c *Capture) stored(b []byte) { c.add(Reply{Kind: KindBulk, Str: unsafeString(b)}) }
+
 // BulkString implements ReplyWriter.
 func (c *Capture) BulkString(s string) { c.add(Reply{Kind: KindBulk, Str: s}) }
 

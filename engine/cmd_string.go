@@ -39,7 +39,7 @@ func cmdGet(c *Ctx) {
 	case e == nil:
 		c.w.Null()
 	default:
-		c.w.Bulk(e.val())
+		c.bulkVal(e.val())
 	}
 }
 
@@ -162,7 +162,7 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 		case e == nil:
 			c.w.Null()
 		default:
-			c.w.Bulk(e.val())
+			c.bulkVal(e.val())
 		}
 	}
 	found := c.lookupWrite(key) != nil
@@ -221,7 +221,7 @@ func cmdGetdel(c *Ctx) {
 	case e == nil:
 		c.w.Null()
 	default:
-		c.w.Bulk(e.val())
+		c.bulkVal(e.val())
 		c.remove(e)
 		c.keyChanged(c.argv[1], notifyGeneric, "del")
 	}
@@ -248,7 +248,7 @@ func cmdGetex(c *Ctx) {
 			return
 		}
 	}
-	c.w.Bulk(e.val())
+	c.bulkVal(e.val())
 	key := c.argv[1]
 	switch {
 	case f&(setEXAT|setPXAT) != 0 && at <= c.nowMs():
@@ -268,7 +268,7 @@ func cmdMget(c *Ctx) {
 	c.w.Array(len(c.argv) - 1)
 	for _, k := range c.argv[1:] {
 		if e := c.lookupRead(k); e != nil && e.typ == typeString {
-			c.w.Bulk(e.val())
+			c.bulkVal(e.val())
 		} else {
 			c.w.Null()
 		}
@@ -497,7 +497,7 @@ func cmdGetrange(c *Ctx) {
 		c.w.BulkString("")
 		return
 	}
-	c.w.Bulk(e.val()[start : end+1])
+	c.bulkVal(e.val()[start : end+1])
 }
 
 // SETRANGE key offset value

@@ -50,3 +50,13 @@ type ReplyWriter interface {
 	Mark() int64
 	Rollback(mark int64) bool
 }
+
+// bulkVal writes b, bytes of a stored string value (from val), as a bulk
+// string: a Capture (the in-process client's) keeps them without a copy.
+func (c *Ctx) bulkVal(b []byte) {
+	if w, ok := c.w.(*Capture); ok {
+		w.stored(b)
+		return
+	}
+	c.w.Bulk(b)
+}
