@@ -19,7 +19,7 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	i := e.ks.shardOf(h)
 	c := s.pushCtx()
 	// The hint spares the operation's lookup a second hash of the key.
-	c.reset(e, s, nil, nil, nil, keyHint{p: unsafe.SliceData(key), n: len(key), h: h})
+	c.reset(nil, nil, nil, keyHint{p: unsafe.SliceData(key), n: len(key), h: h})
 	e.ks.shards[i].mu.Lock()
 	fn(c)
 	if c.nwritten > 0 {

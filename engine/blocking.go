@@ -261,8 +261,11 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (served bool,
 			e.log().Error("serving a blocked client panicked", "cmd", w.cmd.Name, "key", rk.key, "panic", r)
 			served = false
 		}
+		*c = Ctx{e: e, s: runner} // the runner's own again, holding nothing
 		runner.popCtx()
 	}()
+	// The pop is a command of w's session run in the runner's next Ctx,
+	// which the deferred call gives back to the runner.
 	*c = Ctx{e: e, s: w.s, w: reply, cmd: w.cmd, db: rk.db, serving: runner}
 	key := unsafeBytes(rk.key)
 	if en := c.lookupWrite(key); en == nil || en.typ != w.typ {

@@ -555,3 +555,32 @@ func TestMultiQueueBuffers(t *testing.T) {
 		}
 	}
 }
+
+// TestServingKeepsPusherSession: a push that serves a blocked client runs
+// the pop as the waiter's command in the pusher's next Ctx; the pusher's
+// later commands, typed or not, must run as the pusher again (they once ran
+// in the waiter's session: its database, its client id).
+func TestServingKeepsPusherSession(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	waiterS, pusher := e.NewSession(ConnInfo{}, false), e.NewSession(ConnInfo{}, false)
+	execOne(t, e, waiterS, "SELECT", "3")
+	blocked := make(chan []Reply)
+	go func() { blocked <- execReplies(e, waiterS, "BLPOP", "l", "0") }()
+	waitFor(t, "BLPOP blocks", func() bool { return e.BlockedClients() == 1 })
+	execOne(t, e, pusher, "SELECT", "3")
+	execOne(t, e, pusher, "RPUSH", "l", "a")
+	if r := <-blocked; len(r) != 1 || render(r[0]) != "*[$l, $a]" {
+		t.Fatalf("BLPOP served: %v", r)
+	}
+	execOne(t, e, pusher, "SELECT", "0")
+	if got, want := render(execOne(t, e, pusher, "CLIENT", "ID")), fmt.Sprintf(":%d", pusher.ID()); got != want {
+		t.Errorf("CLIENT ID after serving: %s, want %s", got, want)
+	}
+	if _, err := e.IncrBy(pusher, "n", 1); err != "" {
+		t.Fatal(err)
+	}
+	if got := render(execOne(t, e, pusher, "GET", "n")); got != "$1" {
+		t.Errorf("typed INCR after serving went to another database: GET n = %s in the pusher's", got)
+	}
+}

@@ -38,10 +38,11 @@ type Ctx struct {
 }
 
 // reset prepares c for a command: field by field, which is cheaper than
-// assigning a whole Ctx (a 216-byte copy with write barriers). call clears
-// the pointers a command leaves behind when it ends.
-func (c *Ctx) reset(e *Engine, s *Session, argv [][]byte, w ReplyWriter, cmd *Command, hint keyHint) {
-	c.e, c.s, c.argv, c.w, c.cmd, c.db, c.hint = e, s, argv, w, cmd, s.DB(), hint
+// assigning a whole Ctx (a 216-byte copy with write barriers). Its engine
+// and session never change (pushCtx sets them); call clears the pointers a
+// command leaves behind when it ends.
+func (c *Ctx) reset(argv [][]byte, w ReplyWriter, cmd *Command, hint keyHint) {
+	c.argv, c.w, c.cmd, c.db, c.hint = argv, w, cmd, c.s.DB(), hint
 	c.now, c.serving, c.found, c.foundHash, c.nwritten, c.afterReply = 0, nil, nil, 0, 0, false
 }
 
@@ -222,7 +223,7 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 		}
 		s.popCtx()
 	}()
-	c.reset(e, s, argv, w, cmd, hint)
+	c.reset(argv, w, cmd, hint)
 	cmd.handler(c)
 	if c.nwritten > 0 {
 		c.reconcileWritten()
@@ -269,7 +270,7 @@ func (e *Engine) contain(s *Session, cmd *Command, argv [][]byte, w ReplyWriter,
 // get a Ctx without an allocation per command.
 func (s *Session) pushCtx() *Ctx {
 	if s.depth == len(s.ctxs) {
-		s.ctxs = append(s.ctxs, new(Ctx))
+		s.ctxs = append(s.ctxs, &Ctx{e: s.e, s: s})
 	}
 	c := s.ctxs[s.depth]
 	s.depth++
