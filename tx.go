@@ -216,7 +216,10 @@ func (c *conn) transaction(ctx context.Context, e *engine.Engine, p *Pipe) ([]Va
 	c.ctx = ctx
 	e.ExecTx(c.s, c.cmds, c.w)
 	c.ctx = nil
-	clear(c.cmds) // holds nothing of p's between calls
+	if p != &c.pipe { // hold nothing of another Pipe's between calls
+		clear(c.argv)
+		clear(c.cmds)
+	}
 	r := c.w.Replies()
 	if len(r) != 1 {
 		return nil, fmt.Errorf("cachee: transaction got %d replies", len(r))

@@ -24,7 +24,7 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 	fn(c)
 	if c.nwritten > 0 {
 		c.reconcileWritten()
-		c.written = [len(c.written)]writtenEntry{}
+		c.forgetWritten()
 	}
 	c.found = nil // hold no entry alive after the call
 	e.ks.shards[i].cmds++

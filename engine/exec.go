@@ -215,7 +215,7 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 		}
 		c.argv, c.w, c.found = nil, nil, nil // hold nothing alive between commands
 		if c.nwritten > 0 {
-			c.written = [len(c.written)]writtenEntry{}
+			c.forgetWritten()
 		}
 		if c.selfPush != nil {
 			clear(c.selfPush)

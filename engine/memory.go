@@ -134,6 +134,14 @@ type writtenEntry struct {
 	db int
 }
 
+// forgetWritten drops the entries the command noted, one pointer store each
+// (clearing the whole array takes the GC's slower bulk write barrier).
+func (c *Ctx) forgetWritten() {
+	for i := range min(c.nwritten, len(c.written)) {
+		c.written[i].e = nil
+	}
+}
+
 // reconcileWritten reconciles the entries the command noted; when it noted
 // more than Ctx keeps, it reconciles every key of the command instead. A
 // typed call (no cmd) changes one key, whose entry noteWrite records once.

@@ -85,6 +85,20 @@ type queuedCmd struct {
 	hint keyHint // its first key's hash, from EXEC's lock set
 }
 
+// appendQueued appends a queued command to q field by field: appending the
+// struct whole copies it with the GC's bulk write barrier, much slower than
+// one barrier per pointer while the GC marks.
+func appendQueued(q []queuedCmd, cmd *Command, argv [][]byte) []queuedCmd {
+	if len(q) == cap(q) {
+		q = append(q, queuedCmd{})
+	} else {
+		q = q[:len(q)+1]
+	}
+	c := &q[len(q)-1]
+	c.cmd, c.argv, c.hint = cmd, argv, keyHint{}
+	return q
+}
+
 // watchKey names a key in a database.
 type watchKey struct {
 	db  int
@@ -123,7 +137,7 @@ func (s *Session) queueCommand(cmd *Command, argv [][]byte) {
 		m.args = append(m.args, a...)
 		m.argvs = append(m.argvs, m.args[len(m.args)-len(a):len(m.args):len(m.args)])
 	}
-	m.queue = append(m.queue, queuedCmd{cmd: cmd, argv: m.argvs[first:len(m.argvs):len(m.argvs)]})
+	m.queue = appendQueued(m.queue, cmd, m.argvs[first:len(m.argvs):len(m.argvs)])
 }
 
 // flagTransaction marks an open transaction as aborted: a command was
@@ -231,7 +245,7 @@ func (e *Engine) ExecTx(s *Session, cmds [][][]byte, w ReplyWriter) {
 			s.discardTransaction()
 			return
 		}
-		s.multi.queue = append(s.multi.queue, queuedCmd{cmd: cmd, argv: argv})
+		s.multi.queue = appendQueued(s.multi.queue, cmd, argv)
 	}
 	if e.allowed(s, e.exec, argvExec, w) {
 		e.call(s, e.exec, argvExec, w, keyHint{}) // EXEC has no keys: nothing to lock
