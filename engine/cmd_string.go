@@ -409,16 +409,11 @@ func (c *Ctx) incrByOp(key []byte, by int64) (int64, string) {
 	}
 	n := old + by
 	var buf [20]byte
-	switch digits := strconv.AppendInt(buf[:0], n, 10); {
-	case e == nil:
-		e = c.insertDB(key, c.db, typeString, digits)
-	case e.flags&flagFresh != 0 && len(digits) <= e.valCap():
-		copy(e.peek()[:len(digits)], digits) // bytes nobody has read
-		e.setLen(len(digits))
-	default:
+	if digits := strconv.AppendInt(buf[:0], n, 10); e == nil {
+		c.insertDB(key, c.db, typeString, digits)
+	} else {
 		c.storeValue(e, digits)
 	}
-	e.flags = flagFresh
 	c.keyChanged(key, notifyString, "incrby")
 	return n, ""
 }

@@ -385,3 +385,32 @@ func TestIncrInPlace(t *testing.T) {
 	h.check("incr rl", ":171")
 	h.check("object encoding rl", "$int")
 }
+
+// TestSetInPlace: SET overwrites a value nobody has read in place when the
+// new one takes the same room a new allocation would, and stores new bytes
+// otherwise: after a read, or when the size class changes.
+func TestSetInPlace(t *testing.T) {
+	h := newHarness(t)
+	h.check("set k value-one", "+OK")
+	p := h.valAddr("k")
+	h.check("set k value-two", "+OK")
+	if h.valAddr("k") != p {
+		t.Errorf("SET over an unread value of the same size moved its bytes")
+	}
+	h.check("get k", "$value-two")
+	h.check("set k value-333", "+OK")
+	if q := h.valAddr("k"); q == p {
+		t.Errorf("SET after GET rewrote bytes a reader may hold")
+	} else {
+		p = q
+	}
+	h.check("set k a-value-long-enough-for-another-size-class", "+OK")
+	if h.valAddr("k") == p {
+		t.Errorf("SET of a longer value wrote past its room")
+	}
+	h.check("get k", "$a-value-long-enough-for-another-size-class")
+	h.check("set k v ex 100", "+OK")
+	h.check("set k w keepttl", "+OK")
+	h.check("get k", "$w")
+	h.check("object encoding k", "$embstr")
+}

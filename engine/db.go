@@ -106,7 +106,7 @@ func (c *Ctx) addDB(key []byte, db int, typ valueType) *entry {
 func (c *Ctx) insertDB(key []byte, db int, typ valueType, val []byte) *entry {
 	h := c.hash(key)
 	sh, d := c.slot(h, db)
-	e := &entry{hash: keyHash(h), ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key))}
+	e := &entry{hash: keyHash(h), ttlIdx: -1, typ: typ, access: c.e.initAccess(), klen: uint32(len(key)), flags: flagFresh}
 	kv, n := newKV(key, len(val))
 	e.setKV(kv, n, len(val))
 	if len(val) > 0 {
@@ -157,14 +157,21 @@ func (c *Ctx) replaceKV(e *entry, db, n, keep int) {
 	c.e.account(sh, d, e.kvSize()-before)
 }
 
-// storeValue makes e a string holding a copy of val: new bytes, so strings
-// already handed out keep their value.
+// storeValue makes e a string holding a copy of val, in new bytes so that
+// strings already handed out keep their value. Bytes nobody has read
+// (flagFresh) are overwritten instead when val takes the same room a new
+// allocation would: a counter or a value rewritten without reads allocates
+// once.
 func (c *Ctx) storeValue(e *entry, val []byte) {
-	c.setObject(e, nil)
-	c.replaceKV(e, c.db, len(val), 0)
-	copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
+	if e.typ == typeString && e.flags&flagFresh != 0 && e.valCap() == allocSize(int(e.klen)+len(val))-int(e.klen) {
+		copy(e.peek()[:len(val)], val)
+	} else {
+		c.setObject(e, nil)
+		c.replaceKV(e, c.db, len(val), 0)
+		copy(unsafe.Slice((*byte)(unsafe.Add(e.kv, e.klen)), len(val)), val)
+	}
 	e.setLen(len(val))
-	e.flags = 0
+	e.flags = flagFresh
 }
 
 // appendValue appends val to e's string value in place when it fits (bytes

@@ -41,7 +41,7 @@ type object interface {
 //
 // String values are never modified below their length once handed out:
 // APPEND writes only past the old length and every other write stores new
-// bytes, except INCR's on bytes nobody has seen (flagFresh). That lets the
+// bytes, or overwrites bytes nobody has seen (flagFresh). That lets the
 // in-process API hand out the stored bytes without a copy.
 type entry struct {
 	next *entry
@@ -70,9 +70,9 @@ const (
 	flagNotInt
 	// flagGone: removed from the keyspace (the accounting skips it).
 	flagGone
-	// flagFresh: the value's bytes were stored by INCR and nothing has read
-	// them since (val clears it), so the next INCR may rewrite them in
-	// place: a rate limiter's counter allocates once, not per request.
+	// flagFresh: nothing has read the string value's bytes since they were
+	// stored (val clears it), so the next write may overwrite them in place
+	// (storeValue): a rate limiter's counter allocates once, not per request.
 	flagFresh
 )
 
