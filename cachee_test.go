@@ -110,7 +110,7 @@ func TestTypedStringAndKeyMethods(t *testing.T) {
 }
 
 // The returned string must survive later writes to the key: stored bytes are
-// shared, never modified in place.
+// shared, and never modified in place once read.
 func TestGetResultIsStable(t *testing.T) {
 	db, _ := open(t)
 	ctx := context.Background()

@@ -94,7 +94,8 @@ func (e *Engine) aclTyped(s *Session, cmd *Command, key string) string {
 
 // Get is GET: the value, whether the key exists, and a Redis error text
 // (WRONGTYPE) or "". The returned string shares the stored bytes, which are
-// never modified in place, so it stays valid after the key changes.
+// never modified in place once read (see entry), so it stays valid after the
+// key changes.
 func (e *Engine) Get(s *Session, key string) (val string, found bool, err string) {
 	if err = e.refused(s, e.typed.get, key); err != "" {
 		return "", false, err

@@ -216,7 +216,7 @@ func WriteReply(w ReplyWriter, r *Reply) {
 }
 
 // unsafeString views b as a string without copying. Only for bytes that are
-// never modified afterwards (stored string values: see entry).
+// never modified afterwards (stored string values read with val: see entry).
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // unsafeBytes views s as bytes without copying; the bytes must not be modified.

@@ -112,7 +112,9 @@ func (w *fuzzWriter) fail(msg string) {
 // value accounts for one value about to be written: its slot in the open
 // aggregate, or a new top-level reply.
 func (w *fuzzWriter) value() {
-	if w.values++; w.values > fuzzMaxValues {
+	// Panic once: the dispatcher then writes the contained panic's error,
+	// which must not panic again.
+	if w.values++; w.values > fuzzMaxValues && !w.capped {
 		w.capped = true
 		panic(errFuzzCap)
 	}
