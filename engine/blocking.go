@@ -285,7 +285,7 @@ func (e *Engine) serveOne(runner *Session, w *waiter, rk readyKey) (served bool,
 		}
 		return false, nil
 	}
-	w.s.cmds.Add(1)
+	w.s.stats.cmds.Add(1)
 	return true, reply
 }
 
@@ -319,7 +319,7 @@ func (e *Engine) tryLockFor(locks, took []int, key []byte) ([]int, bool) {
 	if containsInt(locks, i) || containsInt(took, i) {
 		return took, true
 	}
-	if !e.ks.shards[i].mu.TryLock() {
+	if !e.ks.shards[i].tryLock() {
 		return took, false
 	}
 	return append(took, i), true
@@ -327,7 +327,7 @@ func (e *Engine) tryLockFor(locks, took []int, key []byte) ([]int, bool) {
 
 func (e *Engine) unlockExtra(took []int) {
 	for _, i := range took {
-		e.ks.shards[i].mu.Unlock()
+		e.ks.shards[i].unlock()
 	}
 }
 

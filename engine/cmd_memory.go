@@ -102,7 +102,7 @@ func cmdMemoryStats(c *Ctx) {
 		buckets, ttl := int64(0), int64(0)
 		for i := range c.e.ks.shards {
 			d := &c.e.ks.shards[i].dbs[db]
-			buckets += int64(len(d.buckets)) * 8
+			buckets += int64(d.size()) * 8
 			ttl += int64(cap(d.ttl)) * 16
 		}
 		ints("overhead.hashtable.main", buckets, "overhead.hashtable.expires", ttl, "overhead.hashtable.slot-to-keys", int64(0))

@@ -17,15 +17,32 @@ import (
 // expire cycle can sample. Resizes are whole (not incremental as in Redis);
 // the keyspace is split over shards, so each pause is a fraction of the data.
 type dict struct {
-	buckets []*entry
-	shift   uint // 64 - log2(len(buckets)): bucket index = hash >> shift
-	count   int
+	// tab is the bucket array, nil while the dict is empty. A resize
+	// replaces it whole, so a reader without the lock that loads tab once
+	// sees a bucket array and a shift that belong together (optimistic.go).
+	tab   *buckets
+	count int
 	// ttl holds every entry with an expiry and the expiry itself (unix ms);
 	// entry.ttlIdx is its position, so adding, removing and sampling are O(1).
 	ttl []ttlSlot
 	// mem is the bytes of this database's keys and values in this shard,
 	// by our accounting (memory.go).
 	mem int64
+}
+
+// buckets is a dict's bucket array: len(b) is a power of two and a bucket's
+// index is hash >> shift.
+type buckets struct {
+	b     []*entry
+	shift uint // 64 - log2(len(b))
+}
+
+// size is the dict's bucket count.
+func (d *dict) size() int {
+	if d.tab == nil {
+		return 0
+	}
+	return len(d.tab.b)
 }
 
 type ttlSlot struct {
@@ -39,8 +56,8 @@ func (d *dict) find(h uint64, key []byte) *entry {
 	if d.count == 0 {
 		return nil
 	}
-	kh := keyHash(h)
-	for e := d.buckets[h>>d.shift]; e != nil; e = e.next {
+	kh, t := keyHash(h), d.tab
+	for e := t.b[h>>t.shift]; e != nil; e = e.next {
 		if e.hash == kh && e.key() == string(key) {
 			return e
 		}
@@ -53,19 +70,20 @@ func (d *dict) find(h uint64, key []byte) *entry {
 // up to 2 saved 4 bytes a key but cost typed GET over 64k keys 10 % in
 // chain walking (cache misses on the entries).
 func (d *dict) insert(e *entry) {
-	if d.count >= len(d.buckets) {
-		d.resize(max(dictMinSize, len(d.buckets)*2))
+	if d.count >= d.size() {
+		d.resize(max(dictMinSize, d.size()*2))
 	}
-	i := e.dictHash() >> d.shift
-	e.next = d.buckets[i]
-	d.buckets[i] = e
+	t := d.tab
+	i := e.dictHash() >> t.shift
+	e.next = t.b[i]
+	t.b[i] = e
 	d.count++
 }
 
 // remove unlinks e from the table and the TTL list.
 func (d *dict) remove(e *entry) {
-	i := e.dictHash() >> d.shift
-	for p := &d.buckets[i]; *p != nil; p = &(*p).next {
+	t := d.tab
+	for p := &t.b[e.dictHash()>>t.shift]; *p != nil; p = &(*p).next {
 		if *p == e {
 			*p = e.next
 			e.next = nil
@@ -77,25 +95,26 @@ func (d *dict) remove(e *entry) {
 		d.ttlRemove(e)
 	}
 	if d.count == 0 {
-		d.buckets = nil
-	} else if len(d.buckets) > dictMinSize && d.count < len(d.buckets)/4 {
-		d.resize(len(d.buckets) / 2)
+		d.tab = nil
+	} else if d.size() > dictMinSize && d.count < d.size()/4 {
+		d.resize(d.size() / 2)
 	}
 }
 
 func (d *dict) resize(n int) {
-	old := d.buckets
-	d.buckets = make([]*entry, n)
-	d.shift = uint(64 - bits.TrailingZeros(uint(n)))
-	for _, e := range old {
-		for e != nil {
-			next := e.next
-			i := e.dictHash() >> d.shift
-			e.next = d.buckets[i]
-			d.buckets[i] = e
-			e = next
+	t := &buckets{b: make([]*entry, n), shift: uint(64 - bits.TrailingZeros(uint(n)))}
+	if d.tab != nil {
+		for _, e := range d.tab.b {
+			for e != nil {
+				next := e.next
+				i := e.dictHash() >> t.shift
+				e.next = t.b[i]
+				t.b[i] = e
+				e = next
+			}
 		}
 	}
+	d.tab = t
 }
 
 // expireOf is e's expiry in unix ms, 0 for none.
@@ -137,8 +156,8 @@ func (d *dict) random() *entry {
 	if d.count == 0 {
 		return nil
 	}
-	for {
-		e := d.buckets[rand.Uint64()>>d.shift]
+	for t := d.tab; ; {
+		e := t.b[rand.Uint64()>>t.shift]
 		if e == nil {
 			continue
 		}
@@ -162,19 +181,23 @@ func (d *dict) scan(c uint64, fn func(*entry)) uint64 {
 	if d.count == 0 {
 		return 0
 	}
-	i := c >> d.shift
-	for e := d.buckets[i]; e != nil; e = e.next {
+	t := d.tab
+	i := c >> t.shift
+	for e := t.b[i]; e != nil; e = e.next {
 		fn(e)
 	}
-	if i++; i == uint64(len(d.buckets)) {
+	if i++; i == uint64(len(t.b)) {
 		return 0
 	}
-	return i << d.shift
+	return i << t.shift
 }
 
 // each calls fn for every entry; fn must not modify the dict.
 func (d *dict) each(fn func(*entry)) {
-	for _, e := range d.buckets {
+	if d.tab == nil {
+		return
+	}
+	for _, e := range d.tab.b {
 		for ; e != nil; e = e.next {
 			fn(e)
 		}

@@ -97,8 +97,8 @@ func TestDictInsertFindRemoveAndTTLList(t *testing.T) {
 	for _, e := range es[:900] {
 		d.remove(e)
 	}
-	if d.count != 100 || len(d.buckets) >= 1024 {
-		t.Fatalf("after removals: count %d, %d buckets (table should shrink)", d.count, len(d.buckets))
+	if d.count != 100 || d.size() >= 1024 {
+		t.Fatalf("after removals: count %d, %d buckets (table should shrink)", d.count, d.size())
 	}
 	for i, slot := range d.ttl {
 		if int(slot.e.ttlIdx) != i || slot.at == 0 || d.expireOf(slot.e) != slot.at {

@@ -415,7 +415,7 @@ func (e *Engine) activeExpireCycle(budget time.Duration) {
 	now := e.nowMs()
 	for i := range e.ks.shards {
 		sh := &e.ks.shards[i]
-		sh.mu.Lock()
+		sh.lock()
 		for db := range sh.dbs {
 			d := &sh.dbs[db]
 			for len(d.ttl) > 0 {
@@ -433,7 +433,7 @@ func (e *Engine) activeExpireCycle(budget time.Duration) {
 				}
 			}
 		}
-		sh.mu.Unlock()
+		sh.unlock()
 		if time.Now().After(deadline) {
 			return
 		}

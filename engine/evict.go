@@ -88,7 +88,7 @@ func (e *Engine) evictOne(cfg *Config) bool {
 		start := rand.IntN(len(ks.shards))
 		for i := range ks.shards {
 			sh := &ks.shards[(start+i)%len(ks.shards)]
-			sh.mu.Lock()
+			sh.lock()
 			for db := range sh.dbs {
 				d := &sh.dbs[db]
 				var victim *entry
@@ -100,11 +100,11 @@ func (e *Engine) evictOne(cfg *Config) bool {
 				}
 				if victim != nil {
 					e.evictEntry(sh, d, victim, db)
-					sh.mu.Unlock()
+					sh.unlock()
 					return true
 				}
 			}
-			sh.mu.Unlock()
+			sh.unlock()
 		}
 		return false
 	}
@@ -125,22 +125,22 @@ func (e *Engine) evictOne(cfg *Config) bool {
 		ev.pool = ev.pool[:len(ev.pool)-1]
 		h := ks.hash(unsafeBytes(c.key))
 		sh := &ks.shards[ks.shardOf(h)]
-		sh.mu.Lock()
+		sh.lock()
 		d := &sh.dbs[c.db]
 		if en := d.find(h, unsafeBytes(c.key)); en != nil && (!cfg.policy.volatile() || en.ttlIdx >= 0) {
 			e.evictEntry(sh, d, en, c.db)
-			sh.mu.Unlock()
+			sh.unlock()
 			return true
 		}
-		sh.mu.Unlock()
+		sh.unlock()
 	}
 	return false
 }
 
 // populatePool samples keys of shard sh (every database) into the pool.
 func (e *Engine) populatePool(cfg *Config, sh *shard) {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	sh.lock()
+	defer sh.unlock()
 	for db := range sh.dbs {
 		d := &sh.dbs[db]
 		for range cfg.MaxMemorySamples {

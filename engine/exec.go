@@ -235,7 +235,7 @@ func (e *Engine) call(s *Session, cmd *Command, argv [][]byte, w ReplyWriter, hi
 		s.nested++
 		return
 	}
-	s.cmds.Add(1 + s.nested)
+	s.stats.cmds.Add(1 + s.nested)
 	s.nested = 0
 	s.touch(e.coarseMs())
 	if s.lastCmd.Load() != cmd { // as in touch: a client mostly repeats its command
@@ -313,7 +313,7 @@ func (e *Engine) lockShards(locks []int) {
 		return
 	}
 	for _, i := range locks {
-		e.ks.shards[i].mu.Lock()
+		e.ks.shards[i].lock()
 	}
 }
 
@@ -328,7 +328,7 @@ func (e *Engine) unlockShards(s *Session, locks []int) {
 		return
 	}
 	for i := len(locks) - 1; i >= 0; i-- {
-		e.ks.shards[locks[i]].mu.Unlock()
+		e.ks.shards[locks[i]].unlock()
 	}
 }
 

@@ -228,7 +228,12 @@ func (e *entry) hashVal() *hashObj { return (*hashObj)(e.objOf(typeHash)) }
 // shard is one lock's worth of the keyspace: the same key maps to the same
 // shard in every database, so MOVE and COPY ... DB touch a single shard.
 type shard struct {
-	mu  sync.Mutex
+	// mu is taken through lock, unlock and tryLock only: they keep seq.
+	mu sync.Mutex
+	// seq is odd while the shard is locked and even otherwise, so a reader
+	// that sees it even and unchanged before and after reading the shard's
+	// data without the lock saw no write in between (a seqlock: optimistic.go).
+	seq seqCounter
 	dbs []dict
 	// counters maintained under mu and summed by INFO; cmds counts the
 	// typed calls, which hold this lock anyway (a session's own counter
@@ -263,15 +268,36 @@ func (ks *keyspace) hash(key []byte) uint64 { return maphash.Bytes(ks.seed, key)
 // hash's upper bits so that shard and bucket choice stay independent.
 func (ks *keyspace) shardOf(h uint64) int { return int(h & ks.mask) }
 
+// lock takes the shard's lock and makes seq odd: everything that changes
+// the shard's data does so inside lock and unlock.
+func (sh *shard) lock() {
+	sh.mu.Lock()
+	sh.seq.bump()
+}
+
+// tryLock is lock if the lock is free, reporting whether it took it.
+func (sh *shard) tryLock() bool {
+	if !sh.mu.TryLock() {
+		return false
+	}
+	sh.seq.bump()
+	return true
+}
+
+func (sh *shard) unlock() {
+	sh.seq.bump()
+	sh.mu.Unlock()
+}
+
 // lockAll locks every shard in index order (the global lock order).
 func (ks *keyspace) lockAll() {
 	for i := range ks.shards {
-		ks.shards[i].mu.Lock()
+		ks.shards[i].lock()
 	}
 }
 
 func (ks *keyspace) unlockAll() {
 	for i := range ks.shards {
-		ks.shards[i].mu.Unlock()
+		ks.shards[i].unlock()
 	}
 }
