@@ -12,6 +12,8 @@ test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 ./...
+	# The optimistic (lock-free) reads are off under the race detector.
+	$(GO) test -count=1 -run Optimistic ./engine
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -15,12 +15,16 @@ import (
 // withKey runs fn with the shard of key locked, as the dispatcher would for a
 // single-key command, and counts the call as a command of the session.
 func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
-	h := e.ks.hash(key)
+	e.withHashedKey(s, key, e.ks.hash(key), fn)
+}
+
+// withHashedKey is withKey for a key whose hash h the caller has.
+func (e *Engine) withHashedKey(s *Session, key []byte, h uint64, fn func(c *Ctx)) {
 	i := e.ks.shardOf(h)
 	c := s.pushCtx()
 	// The hint spares the operation's lookup a second hash of the key.
 	c.reset(nil, nil, nil, keyHint{p: unsafe.SliceData(key), n: len(key), h: h})
-	e.ks.shards[i].mu.Lock()
+	e.ks.shards[i].lock()
 	fn(c)
 	if c.nwritten > 0 {
 		c.reconcileWritten()
@@ -32,7 +36,7 @@ func (e *Engine) withKey(s *Session, key []byte, fn func(c *Ctx)) {
 		s.locks = append(s.locks[:0], i)
 		e.unlockShards(s, s.locks)
 	} else {
-		e.ks.shards[i].mu.Unlock()
+		e.ks.shards[i].unlock()
 	}
 	s.popCtx()
 	s.touch(e.coarseMs())
@@ -100,7 +104,11 @@ func (e *Engine) Get(s *Session, key string) (val string, found bool, err string
 	if err = e.refused(s, e.typed.get, key); err != "" {
 		return "", false, err
 	}
-	e.withKey(s, unsafeBytes(key), func(c *Ctx) {
+	h := e.ks.hash(unsafeBytes(key))
+	if val, found = e.getOptimistic(s, unsafeBytes(key), h); found {
+		return val, true, ""
+	}
+	e.withHashedKey(s, unsafeBytes(key), h, func(c *Ctx) {
 		en, wrong := c.lookupString(unsafeBytes(key))
 		switch {
 		case wrong:
@@ -158,7 +166,7 @@ func (e *Engine) Publish(s *Session, channel, message string) (n int, err string
 		return 0, err
 	}
 	n = e.publish(s, subChannel, unsafeBytes(channel), unsafeBytes(message), true)
-	s.cmds.Add(1)
+	s.stats.cmds.Add(1)
 	s.touch(e.coarseMs())
 	return n, ""
 }

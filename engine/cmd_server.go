@@ -35,10 +35,10 @@ var serverCommands = []cmdDef{
 type stats struct {
 	rejectedConns atomic.Int64
 	panics        atomic.Int64 // commands that panicked and were contained
-	// cmdsBase and connsBase are the command and connection totals at the
-	// last CONFIG RESETSTAT, which INFO subtracts (changed with every
-	// shard locked).
-	cmdsBase, connsBase int64
+	// cmdsBase, connsBase and hitsBase are the sessions' command and
+	// keyspace hit counts and the connection total at the last CONFIG
+	// RESETSTAT, which INFO subtracts (changed with every shard locked).
+	cmdsBase, connsBase, hitsBase int64
 }
 
 // writeInfo writes COMMAND INFO's entry for cmd, listing only the
@@ -307,7 +307,9 @@ func cmdInfo(c *Ctx) {
 		"maxmemory_policy", cfg.policy.String(),
 		"mem_not_counted_for_evict", "0",
 		"mem_allocator", "go")
-	var hits, misses, expired int64
+	_, hits := e.clients.sum() // the reads that took no lock
+	hits -= e.stats.hitsBase
+	var misses, expired int64
 	for i := range e.ks.shards {
 		sh := &e.ks.shards[i]
 		hits, misses, expired = hits+sh.hits, misses+sh.misses, expired+sh.expired
@@ -342,7 +344,8 @@ func cmdInfo(c *Ctx) {
 // closed sessions and of the shards' typed calls, since the last RESETSTAT.
 // The caller holds every shard's lock.
 func (e *Engine) commandsProcessed() int64 {
-	n := e.clients.commands() - e.stats.cmdsBase
+	n, _ := e.clients.sum()
+	n -= e.stats.cmdsBase
 	for i := range e.ks.shards {
 		n += e.ks.shards[i].cmds
 	}
@@ -779,6 +782,7 @@ func cmdConfigResetstat(c *Ctx) {
 	st := &c.e.stats
 	st.rejectedConns.Store(0)
 	st.cmdsBase += c.e.commandsProcessed()
+	_, st.hitsBase = c.e.clients.sum()
 	st.connsBase = c.e.clients.total.Load()
 	c.w.Status("OK")
 }

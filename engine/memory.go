@@ -252,7 +252,9 @@ func (e *Engine) recordAccess(en *entry) {
 		en.access = e.lfuMinutes()<<8 | e.lfuIncr(e.lfuDecay(en))
 		return
 	}
-	en.access = e.lruClock()
+	if now := e.lruClock(); en.access != now { // a read leaves the entry's cache line clean
+		en.access = now
+	}
 }
 
 // evictScore ranks en for eviction under policy p: higher goes first (Redis's

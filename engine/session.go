@@ -22,12 +22,10 @@ type Session struct {
 	created int64 // unix ms
 	last    atomic.Int64
 	lastCmd atomic.Pointer[Command]
-	// cmds counts the commands executed, for INFO; it is its own
-	// allocation so that the registry can keep an unlisted session's count
-	// without keeping the session alive.
-	cmds *atomic.Int64
+	// stats are the counters INFO sums over sessions.
+	stats *sessionStats
 	// nested counts the commands run inside EXEC or a script (call at
-	// depth > 1) until the outer command adds them to cmds: one atomic
+	// depth > 1) until the outer command adds them to stats: one atomic
 	// add per command the client sent.
 	nested int64
 
@@ -106,7 +104,7 @@ func (e *Engine) NewSession(info ConnInfo, register bool) *Session {
 	s.setDefaultAuth()
 	s.keyPos = make([]int, 0, 16)
 	s.locks = make([]int, 0, 16)
-	s.cmds = new(atomic.Int64)
+	s.stats = new(sessionStats)
 	if register {
 		e.clients.add(s)
 	} else {
@@ -174,49 +172,66 @@ func (s *Session) touch(ms int64) {
 
 // clientRegistry is the set of registered sessions, for CLIENT LIST/KILL and INFO.
 type clientRegistry struct {
-	nextID   atomic.Int64
-	mu       sync.Mutex
-	byID     map[int64]*Session
-	doneCmds atomic.Int64 // commands of sessions already closed
-	total    atomic.Int64 // connections ever registered
-	// unlisted are the command counters of sessions that CLIENT LIST does
-	// not show (the in-process client's pooled sessions, which are never
-	// closed): INFO counts their commands too, and a session's count moves
-	// to doneCmds when the session is garbage collected.
-	unlisted map[*atomic.Int64]struct{}
+	nextID atomic.Int64
+	mu     sync.Mutex
+	byID   map[int64]*Session
+	done   sessionStats // the counters of sessions already closed
+	total  atomic.Int64 // connections ever registered
+	// unlisted are the counters of sessions that CLIENT LIST does not show
+	// (the in-process client's pooled sessions, which are never closed):
+	// INFO counts them too, and a session's move to done when the session
+	// is garbage collected.
+	unlisted map[*sessionStats]struct{}
+}
+
+// sessionStats are a session's counters that INFO sums. They are their own
+// allocation, so the registry can keep an unlisted session's without
+// keeping the session alive, padded to a cache line of their own: two
+// sessions' counters sharing one would move it between the cores of two
+// goroutines on every command.
+type sessionStats struct {
+	cmds atomic.Int64 // commands executed
+	hits atomic.Int64 // keyspace hits of reads that took no shard lock (optimistic.go)
+	_    [48]byte
+}
+
+func (st *sessionStats) addTo(n *sessionStats) {
+	n.cmds.Add(st.cmds.Load())
+	n.hits.Add(st.hits.Load())
 }
 
 func (r *clientRegistry) init() {
 	r.byID = map[int64]*Session{}
-	r.unlisted = map[*atomic.Int64]struct{}{}
+	r.unlisted = map[*sessionStats]struct{}{}
 }
 
 func (r *clientRegistry) addUnlisted(s *Session) {
 	r.mu.Lock()
-	r.unlisted[s.cmds] = struct{}{}
+	r.unlisted[s.stats] = struct{}{}
 	r.mu.Unlock()
-	runtime.AddCleanup(s, r.dropUnlisted, s.cmds)
+	runtime.AddCleanup(s, r.dropUnlisted, s.stats)
 }
 
-func (r *clientRegistry) dropUnlisted(cmds *atomic.Int64) {
+func (r *clientRegistry) dropUnlisted(st *sessionStats) {
 	r.mu.Lock()
-	delete(r.unlisted, cmds)
-	r.doneCmds.Add(cmds.Load())
+	delete(r.unlisted, st)
+	st.addTo(&r.done)
 	r.mu.Unlock()
 }
 
-// commands is the number of commands every session, listed or not, has run.
-func (r *clientRegistry) commands() int64 {
+// sum is the counters of every session, listed or not, closed or not.
+func (r *clientRegistry) sum() (cmds, hits int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := r.doneCmds.Load()
+	var n sessionStats
+	r.done.addTo(&n)
 	for _, s := range r.byID {
-		n += s.cmds.Load()
+		s.stats.addTo(&n)
 	}
-	for c := range r.unlisted {
-		n += c.Load()
+	for st := range r.unlisted {
+		st.addTo(&n)
 	}
-	return n
+	return n.cmds.Load(), n.hits.Load()
 }
 
 func (r *clientRegistry) add(s *Session) {
@@ -230,7 +245,7 @@ func (r *clientRegistry) remove(s *Session) {
 	r.mu.Lock()
 	if _, ok := r.byID[s.id]; ok {
 		delete(r.byID, s.id)
-		r.doneCmds.Add(s.cmds.Load())
+		s.stats.addTo(&r.done)
 	}
 	r.mu.Unlock()
 }
