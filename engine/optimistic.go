@@ -5,8 +5,8 @@ import (
 	"unsafe"
 )
 
-// Optimistic reads: the typed GET reads a string without taking its shard's
-// lock, as a seqlock reader. Taking any lock writes its cache line, which
+// Optimistic reads: GET, typed or through Exec, reads a string without
+// taking its shard's lock, as a seqlock reader. Taking any lock writes its cache line, which
 // then moves between cores on about every other read when two goroutines
 // read at once; a read that only loads leaves the lines shared in both
 // cores' caches, so reads scale with cores.
@@ -102,6 +102,25 @@ func (e *Engine) getOptimistic(s *Session, key []byte, h uint64) (val string, ok
 		return val, true
 	}
 	return "", false
+}
+
+// getExec answers a GET command of key for s without the shard lock when
+// getOptimistic can, doing what call does after a command; false means the
+// dispatcher must run it.
+func (e *Engine) getExec(s *Session, key []byte, w ReplyWriter) bool {
+	val, ok := e.getOptimistic(s, key, e.ks.hash(key))
+	if !ok {
+		return false
+	}
+	if c, ok := w.(*Capture); ok {
+		c.stored(unsafeBytes(val)) // the bytes are never modified once read
+	} else {
+		w.Bulk(unsafeBytes(val))
+	}
+	if cmd := e.typed.get; s.lastCmd.Load() != cmd {
+		s.lastCmd.Store(cmd)
+	}
+	return true
 }
 
 // accessRecorded reports whether a read by s of an entry whose access field

@@ -41,6 +41,17 @@ func TestOptimisticGet(t *testing.T) {
 	if v, ok := optimistic(e, s, "k"); !ok || v != "value" {
 		t.Fatalf("a second read: %q %v, want value true", v, ok)
 	}
+	// GET through Exec takes the same path.
+	before := s.stats.hits.Load()
+	if r := execArgs(e, s, "get", "k"); render(r) != "$value" {
+		t.Fatalf("Exec GET k: %s", render(r))
+	}
+	if s.stats.hits.Load() != before+1 {
+		t.Error("Exec GET of a read value took the lock")
+	}
+	if got := s.lastCmd.Load().Name; got != "get" {
+		t.Errorf("last command after a lock-free GET: %q", got)
+	}
 	execArgs(e, s, "set", "empty", "")
 	e.Get(s, "empty")
 	if v, ok := optimistic(e, s, "empty"); !ok || v != "" {
@@ -162,6 +173,16 @@ func TestOptimisticGetUnderWrites(t *testing.T) {
 			for i := 0; !stop.Load(); i++ {
 				key := "k" + strconv.Itoa((i+r)%keys)
 				v, found, err := e.Get(s, key)
+				if i%2 == 1 { // every other read through Exec
+					switch rep := execArgs(e, s, "get", key); rep.Kind {
+					case KindBulk:
+						v, found, err = rep.Str, true, ""
+					case KindNull:
+						v, found, err = "", false, ""
+					default:
+						v, found, err = "", false, rep.Str
+					}
+				}
 				if err != "" && err != ErrWrongType {
 					errs <- fmt.Errorf("GET %s: %s", key, err)
 					return
