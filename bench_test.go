@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/cachee/cachee"
 )
@@ -24,6 +25,20 @@ func BenchmarkGetHit(b *testing.B) {
 	db := benchDB(b)
 	ctx := context.Background()
 	db.Set(ctx, "key:1", "value-of-sixteen")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := db.Get(ctx, "key:1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetHitTTL is GetHit on a key with a TTL, as a cache's: the read
+// also checks the expiry.
+func BenchmarkGetHitTTL(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	db.Set(ctx, "key:1", "value-of-sixteen", cachee.SetOptions{TTL: time.Hour})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := db.Get(ctx, "key:1"); err != nil {

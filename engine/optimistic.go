@@ -27,8 +27,8 @@ import (
 //
 // Whatever the optimistic read cannot settle exactly as the locked GET would
 // goes to the locked path: a miss (counted, maybe a keymiss event), a key
-// with a TTL (it may have expired), an access that must update the LRU time
-// or LFU counter, or a writer in the way. Under the race detector, which would
+// whose TTL has passed (the lock deletes it), an access that must update the
+// LRU time or LFU counter, or a writer in the way. Under the race detector, which would
 // report the loads racing with the writes they are checked against, every
 // GET takes the lock (raceBuild).
 
@@ -69,18 +69,23 @@ func (e *Engine) getOptimistic(s *Session, key []byte, h uint64) (val string, ok
 		klen, vlen := atomic.LoadUint32(&en.klen), atomic.LoadUint32(&en.vlen)
 		ttlIdx, access := atomic.LoadInt32(&en.ttlIdx), atomic.LoadUint32(&en.access)
 		w := atomic.LoadUint32((*uint32)(unsafe.Pointer(&en.typ)))
+		ttls, nttl := loadSlice(&d.ttl)
 		if testHookOptimistic != nil {
 			testHookOptimistic()
 		}
 		if sh.seq.load() != seq {
 			return "", false
 		}
-		// The fields above belong together: kv holds klen key bytes.
+		// The fields above belong together: kv holds klen key bytes, and
+		// ttls is an array of at least nttl slots.
 		if unsafe.String((*byte)(kv), klen) != string(key) {
 			continue
 		}
 		b := (*[4]byte)(unsafe.Pointer(&w))
-		if valueType(b[0]) != typeString || ttlIdx >= 0 || !e.accessRecorded(s, access) {
+		if valueType(b[0]) != typeString || !e.accessRecorded(s, access) {
+			return "", false
+		}
+		if ttlIdx >= 0 && (int(ttlIdx) >= nttl || e.expiredOptimistic(sh, seq, en, (*ttlSlot)(unsafe.Add(ttls, uintptr(ttlIdx)*unsafe.Sizeof(ttlSlot{}))))) {
 			return "", false
 		}
 		if flags := entryFlags(b[1]); flags&flagFresh != 0 {
@@ -102,6 +107,24 @@ func (e *Engine) getOptimistic(s *Session, key []byte, h uint64) (val string, ok
 		return val, true
 	}
 	return "", false
+}
+
+// expiredOptimistic reports whether en, whose TTL is in slot, may have
+// expired (Redis's keyIsExpired: a key lives through the millisecond of its
+// expiry), or whether a write since seq leaves the slot's content in doubt:
+// the locked path then decides, and deletes the key if it expired. The slot
+// is in bounds of its array, checked under seq, so loading it is safe even
+// if a writer changes it meanwhile; seq is checked again after.
+func (e *Engine) expiredOptimistic(sh *shard, seq uint64, en *entry, slot *ttlSlot) bool {
+	owner := loadEntry(&slot.e)
+	at := atomic.LoadInt64(&slot.at)
+	return sh.seq.load() != seq || owner != en || at < e.nowMs()
+}
+
+// loadSlice loads a slice's array pointer and length, one word each.
+func loadSlice[T any](s *[]T) (unsafe.Pointer, int) {
+	h := (*[2]uintptr)(unsafe.Pointer(s))
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&h[0]))), int(atomic.LoadUintptr(&h[1]))
 }
 
 // getExec answers a GET command of key for s without the shard lock when

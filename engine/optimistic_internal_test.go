@@ -65,24 +65,37 @@ func TestOptimisticGet(t *testing.T) {
 	}{
 		{"missing key", nil, "nokey"},
 		{"another type", []string{"rpush l a"}, "l"},
-		{"a TTL", []string{"set t v ex 100", "get t"}, "t"},
-		{"another database", []string{"select 1", "set k v1", "get k"}, "k"},
+		{"a TTL that has passed", []string{"set gone v px 1"}, "gone"},
 	} {
 		for _, l := range tc.setup {
 			execArgs(e, s, strings.Fields(l)...)
 		}
-		got, ok := optimistic(e, s, tc.key)
-		if tc.name == "another database" {
-			if !ok || got != "v1" {
-				t.Errorf("%s: %q %v, want v1 from database 1", tc.name, got, ok)
-			}
-			execArgs(e, s, "select", "0")
-			continue
-		}
-		if ok {
+		time.Sleep(5 * time.Millisecond) // past gone's TTL
+		if got, ok := optimistic(e, s, tc.key); ok {
 			t.Errorf("%s: answered %q", tc.name, got)
 		}
 	}
+	if r := execArgs(e, s, "get", "gone"); r.Kind != KindNull {
+		t.Errorf("GET of an expired key: %s", render(r))
+	}
+	for _, tc := range []struct {
+		name  string
+		setup []string
+		key   string
+		want  string
+	}{
+		{"a TTL to come", []string{"set t v ex 100"}, "t", "v"},
+		{"another key's TTL removed (its slot moves)", []string{"set t2 v2 ex 100", "set t3 v3 ex 100", "persist t2"}, "t3", "v3"},
+		{"another database", []string{"select 1", "set k v1"}, "k", "v1"},
+	} {
+		for _, l := range tc.setup {
+			execArgs(e, s, strings.Fields(l)...)
+		}
+		if got, ok := optimistic(e, s, tc.key); !ok || got != tc.want {
+			t.Errorf("%s: %q %v, want %q", tc.name, got, ok, tc.want)
+		}
+	}
+	execArgs(e, s, "select", "0")
 
 	// A write between the loads and the check of seq: the loads may not
 	// belong together, so the read must go to the lock.
@@ -140,8 +153,9 @@ func TestOptimisticGet(t *testing.T) {
 // TestOptimisticGetUnderWrites has readers GET a few keys without the lock
 // while writers change them every way that touches what the read looks at:
 // new values of other sizes (new bytes) and of the same size (in place, when
-// nobody read them), deletes, renames, expiries, other types, a growing and
-// shrinking table, FLUSHDB and SWAPDB. Every value of key kN is "kN:" and a
+// nobody read them), deletes, renames, TTLs set, removed and passed (which
+// move other keys' TTL slots), other types, a growing and shrinking table,
+// FLUSHDB and SWAPDB. Every value of key kN is "kN:" and a
 // run of one digit, so a read that mixed two states (a length from one value
 // and bytes from another) shows; and each reader checks that the last values
 // it got have not changed since (bytes overwritten in place under it).
@@ -223,6 +237,10 @@ func TestOptimisticGetUnderWrites(t *testing.T) {
 					execArgs(e, s, "rename", tmp, key)
 				case 3:
 					execArgs(e, s, "pexpire", key, "1")
+				case 7, 8, 9:
+					execArgs(e, s, "expire", key, "1000") // TTL slots come and go
+				case 10, 11:
+					execArgs(e, s, "persist", key) // moves another key's slot
 				case 4:
 					for j := range 100 { // grow the table, then shrink it
 						execArgs(e, s, "set", "grow"+strconv.Itoa(j), "x")
