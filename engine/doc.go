@@ -11,9 +11,9 @@
 // and DOCS) comes from Redis's own specification, captured into
 // engine/internal/cmdspec; each family file (cmd_<family>.go) binds handlers to
 // those names. Keys are spread over shards by a seeded hash; a command locks
-// the shards of its keys in index order, so every command is atomic. GET is
-// the exception that proves it: it reads without the lock when a seqlock
-// check shows no write could have come between its loads (optimistic.go).
+// the shards of its keys in index order, so every command is atomic. GET
+// alone may read without the lock, when a seqlock check shows that no write
+// came between its loads (optimistic.go).
 //
 // Access control is Redis 7.0's ACL (acl.go, acl_check.go, cmd_acl.go,
 // aclfile.go): every session runs as a user, and the dispatcher checks the
