@@ -6,10 +6,10 @@ import (
 )
 
 // Optimistic reads: GET, typed or through Exec, reads a string without
-// taking its shard's lock, as a seqlock reader. Taking any lock writes its cache line, which
-// then moves between cores on about every other read when two goroutines
-// read at once; a read that only loads leaves the lines shared in both
-// cores' caches, so reads scale with cores.
+// taking its shard's lock, as a seqlock reader. Taking any lock writes its
+// cache line, which then moves between cores on about every other read when
+// two goroutines read at once; a read that only loads leaves the lines
+// shared in both cores' caches, so reads scale with cores.
 //
 // The shard's seq is odd while the shard is locked (shard.lock), and every
 // change to the shard's data happens inside the lock. getOptimistic loads
@@ -28,9 +28,9 @@ import (
 // Whatever the optimistic read cannot settle exactly as the locked GET would
 // goes to the locked path: a miss (counted, maybe a keymiss event), a key
 // whose TTL has passed (the lock deletes it), an access that must update the
-// LRU time or LFU counter, or a writer in the way. Under the race detector, which would
-// report the loads racing with the writes they are checked against, every
-// GET takes the lock (raceBuild).
+// LRU time or LFU counter, or a writer in the way. Under the race detector,
+// which would report the loads racing with the writes they are checked
+// against, every GET takes the lock (raceBuild).
 
 // maxOptimisticChain bounds an optimistic chain walk: chains are about one
 // entry long (the load factor is at most 1), so a longer one means a
