@@ -85,8 +85,14 @@ func (e *Engine) getOptimistic(s *Session, key []byte, h uint64) (val string, ok
 		if valueType(b[0]) != typeString || !e.accessRecorded(s, access) {
 			return "", false
 		}
-		if ttlIdx >= 0 && (int(ttlIdx) >= nttl || e.expiredOptimistic(sh, seq, en, (*ttlSlot)(unsafe.Add(ttls, uintptr(ttlIdx)*unsafe.Sizeof(ttlSlot{}))))) {
-			return "", false
+		if ttlIdx >= 0 {
+			if int(ttlIdx) >= nttl {
+				return "", false
+			}
+			slot := (*ttlSlot)(unsafe.Add(ttls, uintptr(ttlIdx)*unsafe.Sizeof(ttlSlot{})))
+			if e.expiredOptimistic(sh, seq, en, slot) {
+				return "", false
+			}
 		}
 		if flags := entryFlags(b[1]); flags&flagFresh != 0 {
 			// The value is about to be handed out: clear flagFresh, as
@@ -94,7 +100,8 @@ func (e *Engine) getOptimistic(s *Session, key []byte, h uint64) (val string, ok
 			// in. A writer that ran meanwhile changes seq: checked again.
 			cleared := w
 			(*[4]byte)(unsafe.Pointer(&cleared))[1] = byte(flags &^ flagFresh)
-			if !atomic.CompareAndSwapUint32((*uint32)(unsafe.Pointer(&en.typ)), w, cleared) || sh.seq.load() != seq {
+			word := (*uint32)(unsafe.Pointer(&en.typ))
+			if !atomic.CompareAndSwapUint32(word, w, cleared) || sh.seq.load() != seq {
 				return "", false
 			}
 		}
