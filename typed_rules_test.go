@@ -11,16 +11,15 @@ import (
 	"github.com/cachee/cachee"
 )
 
-// datasetBytes is INFO's used_memory_dataset: the engine's exact accounting
-// of its data, which maxmemory and eviction follow.
-func datasetBytes(t *testing.T, db *cachee.DB) int64 {
+// infoInt is the integer field name of INFO's section.
+func infoInt(t *testing.T, db *cachee.DB, section, name string) int64 {
 	t.Helper()
-	info, err := db.Do(context.Background(), "INFO", "memory")
+	info, err := db.Do(context.Background(), "INFO", section)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(info.String(), "\r\n") {
-		if v, ok := strings.CutPrefix(l, "used_memory_dataset:"); ok {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -28,8 +27,15 @@ func datasetBytes(t *testing.T, db *cachee.DB) int64 {
 			return n
 		}
 	}
-	t.Fatal("INFO memory has no used_memory_dataset")
+	t.Fatalf("INFO %s has no %s", section, name)
 	return 0
+}
+
+// datasetBytes is INFO's used_memory_dataset: the engine's exact accounting
+// of its data, which maxmemory and eviction follow.
+func datasetBytes(t *testing.T, db *cachee.DB) int64 {
+	t.Helper()
+	return infoInt(t, db, "memory", "used_memory_dataset")
 }
 
 // TestTypedWritesAreAccounted makes the same writes through the typed
@@ -225,26 +231,6 @@ func TestTypedCallsFollowACL(t *testing.T) {
 	}
 }
 
-// infoStat is the integer field name of INFO's stats section.
-func infoStat(t *testing.T, db *cachee.DB, name string) int64 {
-	t.Helper()
-	info, err := db.Do(context.Background(), "INFO", "stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(info.String(), "\r\n") {
-		if v, ok := strings.CutPrefix(l, name+":"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("INFO stats has no %s", name)
-	return 0
-}
-
 // TestTypedCallsAreCounted checks that typed calls count in
 // total_commands_processed as Do's commands do (they are counted by the
 // shard they lock, not by the session), and that CONFIG RESETSTAT starts the
@@ -252,7 +238,7 @@ func infoStat(t *testing.T, db *cachee.DB, name string) int64 {
 func TestTypedCallsAreCounted(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
-	before := infoStat(t, db, "total_commands_processed") // counts the INFO itself once done
+	before := infoInt(t, db, "stats", "total_commands_processed") // counts the INFO itself once done
 	for i := range 10 {
 		k := "k" + strconv.Itoa(i)
 		if _, err := db.Incr(ctx, k); err != nil {
@@ -269,7 +255,7 @@ func TestTypedCallsAreCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 30 typed calls, the GET and the first INFO.
-	if got, want := infoStat(t, db, "total_commands_processed"), before+32; got != want {
+	if got, want := infoInt(t, db, "stats", "total_commands_processed"), before+32; got != want {
 		t.Errorf("total_commands_processed = %d, want %d", got, want)
 	}
 	if _, err := db.Do(ctx, "CONFIG", "RESETSTAT"); err != nil {
@@ -279,7 +265,7 @@ func TestTypedCallsAreCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// RESETSTAT counts itself after it zeroes the count, as in Redis.
-	if got := infoStat(t, db, "total_commands_processed"); got != 2 {
+	if got := infoInt(t, db, "stats", "total_commands_processed"); got != 2 {
 		t.Errorf("after RESETSTAT and a SET: total_commands_processed = %d, want 2", got)
 	}
 }
