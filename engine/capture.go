@@ -72,8 +72,6 @@ func (c *Capture) add(r Reply) *Reply {
 	} else {
 		c.top, slot = grow(c.top)
 	}
-	// Field by field: copying the struct whole takes the GC's bulk write
-	// barrier, much slower than one barrier per pointer while it marks.
 	slot.Kind, slot.Str, slot.Int, slot.Float, slot.Elems = r.Kind, r.Str, r.Int, r.Float, r.Elems
 	for n := len(c.frames); n > 0 && c.frames[n-1].left == 0; n-- {
 		c.frames = c.frames[:n-1]
@@ -81,14 +79,18 @@ func (c *Capture) add(r Reply) *Reply {
 	return slot
 }
 
-// grow extends rs by one element, returning it too.
-func grow(rs []Reply) ([]Reply, *Reply) {
-	if len(rs) == cap(rs) {
-		rs = append(rs, Reply{})
+// grow extends s by one element and returns it too, for the caller to set
+// field by field: appending a struct with pointers copies it with the GC's
+// bulk write barrier, much slower than one barrier per pointer while the
+// GC marks. The element is the zero value only when s had to grow.
+func grow[T any](s []T) ([]T, *T) {
+	if len(s) == cap(s) {
+		var zero T
+		s = append(s, zero)
 	} else {
-		rs = rs[:len(rs)+1]
+		s = s[:len(s)+1]
 	}
-	return rs, &rs[len(rs)-1]
+	return s, &s[len(s)-1]
 }
 
 func (c *Capture) aggregate(k Kind, n int) {

@@ -85,16 +85,9 @@ type queuedCmd struct {
 	hint keyHint // its first key's hash, from EXEC's lock set
 }
 
-// appendQueued appends a queued command to q field by field: appending the
-// struct whole copies it with the GC's bulk write barrier, much slower than
-// one barrier per pointer while the GC marks.
+// appendQueued appends a queued command to q field by field (see grow).
 func appendQueued(q []queuedCmd, cmd *Command, argv [][]byte) []queuedCmd {
-	if len(q) == cap(q) {
-		q = append(q, queuedCmd{})
-	} else {
-		q = q[:len(q)+1]
-	}
-	c := &q[len(q)-1]
+	q, c := grow(q)
 	c.cmd, c.argv, c.hint = cmd, argv, keyHint{}
 	return q
 }

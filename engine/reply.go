@@ -53,10 +53,13 @@ type ReplyWriter interface {
 
 // bulkVal writes b, bytes of a stored string value (from val), as a bulk
 // string: a Capture (the in-process client's) keeps them without a copy.
-func (c *Ctx) bulkVal(b []byte) {
-	if w, ok := c.w.(*Capture); ok {
-		w.stored(b)
+func (c *Ctx) bulkVal(b []byte) { writeStored(c.w, b) }
+
+// writeStored is bulkVal for a writer outside a command's Ctx.
+func writeStored(w ReplyWriter, b []byte) {
+	if c, ok := w.(*Capture); ok {
+		c.stored(b)
 		return
 	}
-	c.w.Bulk(b)
+	w.Bulk(b)
 }
