@@ -134,10 +134,10 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 		w.Status("QUEUED")
 		return
 	}
-	if cmd == e.typed.get && e.getExec(s, argv[1], w) {
+	locks, hint := e.lockSet(s, cmd, argv)
+	if cmd == e.typed.get && e.getExec(s, argv[1], hint, w) {
 		return
 	}
-	locks, hint := e.lockSet(s, cmd, argv)
 	e.lockShards(locks)
 	e.call(s, cmd, argv, w, hint)
 	e.unlockShards(s, locks)

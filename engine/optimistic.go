@@ -136,17 +136,18 @@ func loadSlice[T any](s *[]T) (unsafe.Pointer, int) {
 
 // getExec answers a GET command of key for s without the shard lock when
 // getOptimistic can, doing what call does after a command; false means the
-// dispatcher must run it.
-func (e *Engine) getExec(s *Session, key []byte, w ReplyWriter) bool {
-	val, ok := e.getOptimistic(s, key, e.ks.hash(key))
+// dispatcher must run it. hint is the dispatcher's hash of key (none for
+// an empty key).
+func (e *Engine) getExec(s *Session, key []byte, hint keyHint, w ReplyWriter) bool {
+	h := hint.h
+	if hint.p == nil {
+		h = e.ks.hash(key)
+	}
+	val, ok := e.getOptimistic(s, key, h)
 	if !ok {
 		return false
 	}
-	if c, ok := w.(*Capture); ok {
-		c.stored(unsafeBytes(val)) // the bytes are never modified once read
-	} else {
-		w.Bulk(unsafeBytes(val))
-	}
+	writeStored(w, unsafeBytes(val))
 	if cmd := e.typed.get; s.lastCmd.Load() != cmd {
 		s.lastCmd.Store(cmd)
 	}
