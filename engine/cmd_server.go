@@ -503,6 +503,11 @@ var configParams = []configParam{
 		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
 	maxClientsParam,
 	{name: "aclfile", get: func(c *Config) string { return c.ACLFile }},
+	// cachee keeps no RDB snapshots and no append-only file: tools that
+	// read these (redis-benchmark warns without them) see a Redis that
+	// persists nothing, which is what this is.
+	{name: "save", get: func(*Config) string { return "" }},
+	{name: "appendonly", get: func(*Config) string { return "no" }},
 	intParam("acllog-max-len", numSigned, 0, math.MaxInt64,
 		func(c *Config) int64 { return int64(c.ACLLogMaxLen) }, func(c *Config, n int64) { c.ACLLogMaxLen = int(n) }),
 	{name: "acl-pubsub-default", get: func(c *Config) string { return c.ACLPubsubDefault },

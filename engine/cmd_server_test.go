@@ -438,13 +438,13 @@ func TestServerConfigGet(t *testing.T) {
 	csEachProto(t, oracle.Options{}, func(t *testing.T, p *oracle.Pair) {
 		for _, name := range []string{"maxclients", "timeout", "proto-max-bulk-len", "hz", "requirepass", "databases",
 			"HZ", "Timeout", "MAXCLIENTS", "nosuch", "h?", "time*", "proto*", "databas*", "maxc*", "[hm]axclients",
-			"requirepass*", "hz*", "H?"} {
+			"requirepass*", "hz*", "H?", "save", "appendonly", "SAVE", "appendonl?"} {
 			p.Do("CONFIG", "GET", name)
 		}
 		for _, args := range [][]string{
 			{"maxclients", "timeout"}, {"hz", "hz"}, {"hz", "HZ"}, {"HZ", "hz"}, {"HZ", "h?"}, {"h?", "HZ"},
 			{"maxclients", "MAXCLIENTS", "timeout"}, {"databases", "nosuch", "proto-max-bulk-len", "hz", "requirepass"},
-			{"time*", "timeout", "h?"},
+			{"time*", "timeout", "h?"}, {"save", "appendonly"},
 		} {
 			p.DoSorted(append([]string{"CONFIG", "GET"}, args...)...)
 		}
@@ -506,6 +506,25 @@ func TestServerConfigSet(t *testing.T) {
 		p.Do("CONFIG", "SET", "requirepass", "")
 		get()
 	})
+}
+
+// cachee persists nothing: save and appendonly read as those of a Redis
+// started with --save "" --appendonly no (TestServerConfigGet compares
+// them), and, like the other settings cachee cannot change, they are
+// immutable where Redis would accept a new value.
+func TestServerConfigNoPersistence(t *testing.T) {
+	p := oracle.Start(t)
+	for _, args := range [][]string{{"save", ""}, {"save", "3600 1"}, {"appendonly", "no"}, {"APPENDONLY", "yes"}} {
+		v, err := p.Ours().Value("CONFIG", "SET", args[0], args[1])
+		want := "ERR CONFIG SET failed (possibly related to argument '" + args[0] + "') - can't set immutable config"
+		if err != nil || v.Kind != protocol.KindError || v.Str != want {
+			t.Errorf("CONFIG SET %q: %+v %v, want %q", args, v, err, want)
+		}
+	}
+	v, err := p.Ours().Value("CONFIG", "GET", "save")
+	if err != nil || len(v.Elems) != 2 || v.Elems[1].Str != "" {
+		t.Errorf("CONFIG GET save after SET: %+v %v", v, err)
+	}
 }
 
 func TestServerConfigPasswordAndTimeout(t *testing.T) {
