@@ -469,7 +469,7 @@ func (z *zset) span(b *zbounds, reverse bool) (lo, hi int) {
 	case byScore:
 		return z.scoreSpan(&b.score)
 	}
-	return z.lexSpan(&b.lex)
+	return z.lexSpan(&b.lex, reverse)
 }
 
 // rankSpan turns start and stop (negative counts from the end) into the
@@ -1340,9 +1340,83 @@ func (r *lexRange) belowMax(m string) bool {
 	return c < 0 || c == 0 && !r.max.ex
 }
 
-// lexSpan is the positions [lo, hi) of the members in r.
-func (z *zset) lexSpan(r *lexRange) (lo, hi int) {
-	lo = z.tree.countBefore(func(_ float64, n *znode) bool { return !r.aboveMin(n.member) })
-	hi = z.tree.countBefore(func(_ float64, n *znode) bool { return r.belowMax(n.member) })
-	return lo, max(lo, hi)
+// empty is Redis's test for a range that holds nothing whatever the set
+// (zslIsInLexRange's first check): min above max, or equal with either end
+// exclusive.
+func (r *lexRange) empty() bool {
+	c := compareBounds(&r.min, &r.max)
+	return c > 0 || c == 0 && (r.min.ex || r.max.ex)
+}
+
+// compareBounds orders two bounds as Redis's sdscmplex: "-" below and "+"
+// above every member, and each equal to itself.
+func compareBounds(a, b *lexBound) int {
+	switch {
+	case a.inf != 0 && a.inf == b.inf:
+		return 0
+	case a.inf == -1 || b.inf == 1:
+		return -1
+	case a.inf == 1 || b.inf == -1:
+		return 1
+	}
+	return strings.Compare(a.s, b.s)
+}
+
+// lexSpan is the positions [lo, hi) of the members in r, found the way
+// Redis finds them. That matters when scores differ, so the members are not
+// in byte order and "in r" is not a range: the answer is then Redis's.
+// Redis first checks the range and the set's last and first members
+// (zslIsInLexRange); a listpack-encoded set is then scanned from its start
+// (from its end when reverse) for the first member past min (before max),
+// the span running on while members stay before max (past min). A set
+// Redis keeps in a skiplist is searched by a descent, which we do on the
+// tree: on members in byte order all of these agree.
+func (z *zset) lexSpan(r *lexRange, reverse bool) (lo, hi int) {
+	n := z.len()
+	if n == 0 || r.empty() || !r.aboveMin(z.at(n-1).member) || !r.belowMax(z.at(0).member) {
+		return 0, 0
+	}
+	if z.big {
+		lo = z.tree.countBefore(func(_ float64, n *znode) bool { return !r.aboveMin(n.member) })
+		hi = z.tree.countBefore(func(_ float64, n *znode) bool { return r.belowMax(n.member) })
+		return lo, max(lo, hi)
+	}
+	if reverse {
+		i, hi := n-1, -1
+		z.each(i, true, func(it zitem) bool {
+			switch {
+			case hi < 0 && !r.belowMax(it.member):
+				i--
+				return true
+			case !r.aboveMin(it.member):
+				return false
+			case hi < 0:
+				hi = i + 1
+			}
+			i--
+			return true
+		})
+		if hi < 0 {
+			return 0, 0
+		}
+		return i + 1, hi
+	}
+	i, lo := 0, -1
+	z.each(0, false, func(it zitem) bool {
+		switch {
+		case lo < 0 && !r.aboveMin(it.member):
+			i++
+			return true
+		case !r.belowMax(it.member):
+			return false
+		case lo < 0:
+			lo = i
+		}
+		i++
+		return true
+	})
+	if lo < 0 {
+		return 0, 0
+	}
+	return lo, i
 }

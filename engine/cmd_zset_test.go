@@ -388,6 +388,25 @@ func TestZsetDiffRange(t *testing.T) {
 			"set s v",
 			"zrangebylex s - +",
 			"zrevrangebylex s - +",
+			// Ranges Redis answers empty before looking at the members.
+			"zrangebylex z - -", "zrangebylex z + +", "zrangebylex z [c (c", "zrangebylex z (c [c",
+			"zrangebylex z [c [c", "zrangebylex z (d [b", "zlexcount z + +", "zlexcount z [c (c",
+			"zrevrangebylex z (c [c", "zrevrangebylex z - +",
+		}},
+		{"lex ranges over differing scores", []string{
+			// Members not in byte order (ZRANGEBYLEX's documented use has
+			// equal scores): Redis's scan of its listpack decides.
+			"zadd z 3 m 1 a 2 d 4 b 5 k 6 c",
+			"zrangebylex z ( [b", "zrangebylex z - +", "zrangebylex z [a [m", "zrangebylex z [b +",
+			"zrangebylex z - [d", "zrangebylex z (a [z", "zrangebylex z [c [l limit 1 2",
+			"zrevrangebylex z [b (", "zrevrangebylex z + -", "zrevrangebylex z [m [a", "zrevrangebylex z + [c",
+			"zrevrangebylex z [z (a limit 0 2",
+			"zrange z [a [m bylex", "zrange z [m [a bylex rev", "zrange z + - bylex rev limit 1 3",
+			"zlexcount z - +", "zlexcount z [a [m", "zlexcount z ( [b", "zlexcount z [b +",
+			"zrangestore d z [a [m bylex", "zrange d 0 -1 withscores",
+			"zrangestore d z [m [a bylex rev", "zrange d 0 -1 withscores",
+			"zremrangebylex z [b [k", "zrange z 0 -1",
+			"zremrangebylex z [a [m", "zrange z 0 -1 withscores",
 		}},
 		{"zrevrange", []string{
 			"zadd z 1 a 2 b 3 c",
