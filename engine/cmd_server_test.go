@@ -481,8 +481,11 @@ func TestServerConfigSet(t *testing.T) {
 			{"databases", "4", "nosuch", "1"}, {"hz", "abc", "nosuch", "1"}, {"hz", "abc", "databases", "4"},
 			{"nosuch", "1", "other", "2"}, {"timeout", "abc", "hz", "abc"}, {"timeout", "7", "maxclients", "abc"},
 			{"timeout", "0", "timeout", "1", "nosuch", "2"},
-			// Redis prints names with %s, which stops at a NUL byte.
-			{"h\x00z", "1"}, {"hz", "1", "hz\x00", "2"}, {"databases\x00x", "1"},
+			// Redis prints names with %s, which stops at a NUL byte. (A name
+			// with a known one before the NUL, "hz\x00", is not compared:
+			// Redis hashes the whole name but compares it with strcasecmp,
+			// so whether it finds "hz" depends on its random hash seed.)
+			{"h\x00z", "1"},
 			{"hz"}, {"hz", "10", "timeout"},
 		} {
 			p.Do(append([]string{"CONFIG", "SET"}, args...)...)
