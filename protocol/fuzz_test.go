@@ -8,16 +8,21 @@ import (
 )
 
 // countingReader serves data in chunks whose sizes come from sizes (cycled)
-// and counts Read calls.
+// and counts Read calls. With blocky, every other call has nothing at hand
+// (ErrWouldBlock), as a non-blocking socket between two packets.
 type countingReader struct {
-	data  []byte
-	sizes []byte
-	i     int
-	calls int
+	data   []byte
+	sizes  []byte
+	i      int
+	calls  int
+	blocky bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	c.calls++
+	if c.blocky && c.calls%2 == 1 {
+		return 0, ErrWouldBlock
+	}
 	if len(c.data) == 0 {
 		return 0, io.EOF
 	}
@@ -51,6 +56,9 @@ func readChecked(t *testing.T, cr *countingReader) ([][]string, error) {
 		}
 		if !ready && !read {
 			t.Fatalf("CommandReady was false but ReadCommand did not read (%q, %v)", argv, err)
+		}
+		if err == ErrWouldBlock {
+			continue // not sticky: the next call carries on
 		}
 		if err != nil {
 			if err2 := func() error { _, e := r.ReadCommand(); return e }(); err2 != err {
@@ -94,12 +102,16 @@ func FuzzReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data, sizes []byte) {
 		whole, errWhole := readChecked(t, &countingReader{data: bytes.Clone(data)})
 		split, errSplit := readChecked(t, &countingReader{data: bytes.Clone(data), sizes: sizes})
+		blocky, errBlocky := readChecked(t, &countingReader{data: bytes.Clone(data), sizes: sizes, blocky: true})
 
 		// Below the 64 KB limits the outcome cannot depend on how the bytes
-		// were cut into reads.
+		// were cut into reads, nor on reads that found nothing and returned.
 		if len(data) <= inlineMaxSize {
 			if !equalCmds(whole, split) || fmt.Sprint(errWhole) != fmt.Sprint(errSplit) {
 				t.Fatalf("whole: %s %v\nsplit: %s %v", fmtCmds(whole), errWhole, fmtCmds(split), errSplit)
+			}
+			if !equalCmds(whole, blocky) || fmt.Sprint(errWhole) != fmt.Sprint(errBlocky) {
+				t.Fatalf("whole: %s %v\nwith ErrWouldBlock: %s %v", fmtCmds(whole), errWhole, fmtCmds(blocky), errBlocky)
 			}
 		}
 		switch errWhole.(type) {

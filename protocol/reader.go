@@ -110,6 +110,13 @@ func errExpectedDollar(c byte) *ProtocolError {
 // the connection, and a server should do the same.
 var ErrQueryBufferLimit = errors.New("protocol: client reached max query buffer length")
 
+// ErrWouldBlock is what a Reader's source returns from Read when it has no
+// bytes at hand and ReadCommand should return rather than wait for some.
+// ReadCommand then returns it too, keeping what it has parsed of a command
+// that is partly there, and the next call carries on from that point. Unlike
+// the Reader's other errors it is not sticky.
+var ErrWouldBlock = errors.New("protocol: no request bytes ready")
+
 type span struct{ start, end int }
 
 // Reader parses client requests (RESP multibulk or inline commands) from an
@@ -219,10 +226,13 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	// The previous command's arguments are no longer referenced.
-	r.start = r.pos
-	if r.pos == r.w {
-		r.resetBuffer()
+	// The previous command's arguments are no longer referenced (unless a
+	// command is half parsed: ErrWouldBlock left it so).
+	if !r.inMulti {
+		r.start = r.pos
+		if r.pos == r.w {
+			r.resetBuffer()
+		}
 	}
 	for {
 		if r.pos < r.w {
@@ -244,7 +254,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			}
 		}
 		if err := r.fill(); err != nil {
-			r.err = err
+			if err != ErrWouldBlock {
+				r.err = err
+			}
 			return nil, err
 		}
 	}
@@ -454,8 +466,13 @@ func (r *Reader) fill() error {
 			if r.need > 0 {
 				r.need = max(r.need-n, 1)
 			}
-			r.rerr = err // reported once the bytes are used up
+			if err != ErrWouldBlock {
+				r.rerr = err // reported once the bytes are used up
+			}
 			return nil
+		}
+		if err == ErrWouldBlock {
+			return err
 		}
 		if err != nil {
 			return r.eofError(err)
@@ -520,12 +537,20 @@ func (r *Reader) grow() {
 // CommandReady is false. Buffered > 0 is not enough, since a client may have
 // sent only part of its next command.
 func (r *Reader) CommandReady() bool {
-	if r.err != nil || r.rerr != nil || r.inMulti {
-		// A pending error is returned without reading. (inMulti is only
-		// set while ReadCommand runs, so seeing it here is a misuse.)
-		return true
+	if r.err != nil || r.rerr != nil {
+		return true // a pending error is returned without reading
 	}
 	buf, p, w := r.buf, r.pos, r.w
+	if r.inMulti {
+		// The rest of a command ErrWouldBlock left half parsed.
+		if r.bulk < 0 {
+			return r.bulksReady(p, r.mbulk)
+		}
+		if int64(w-p) < r.bulk+2 {
+			return false
+		}
+		return r.bulksReady(p+int(r.bulk)+2, r.mbulk-1)
+	}
 	for p < w {
 		rest := buf[p:w]
 		if rest[0] != '*' {
@@ -556,31 +581,38 @@ func (r *Reader) CommandReady() bool {
 		if ll <= 0 {
 			continue // "*0" and negative counts carry no command
 		}
-		for ; ll > 0; ll-- {
-			rest = buf[p:w]
-			i := indexCR(rest)
-			if i < 0 {
-				return len(rest) > inlineMaxSize
-			}
-			if i > len(rest)-2 {
-				return false
-			}
-			if rest[0] != '$' {
-				return true
-			}
-			bl, ok := parseLL(rest[1:i])
-			if !ok || bl < 0 || bl > r.lim.MaxBulkLen || (bl > unauthBulkMax && r.unauth) {
-				return true
-			}
-			p += i + 2
-			if int64(w-p) < bl+2 {
-				return false
-			}
-			p += int(bl) + 2
-		}
-		return true
+		return r.bulksReady(p, ll)
 	}
 	return false
+}
+
+// bulksReady reports whether n bulk arguments, or an error in them, are
+// buffered from p on.
+func (r *Reader) bulksReady(p int, n int64) bool {
+	buf, w := r.buf, r.w
+	for ; n > 0; n-- {
+		rest := buf[p:w]
+		i := indexCR(rest)
+		if i < 0 {
+			return len(rest) > inlineMaxSize
+		}
+		if i > len(rest)-2 {
+			return false
+		}
+		if rest[0] != '$' {
+			return true
+		}
+		bl, ok := parseLL(rest[1:i])
+		if !ok || bl < 0 || bl > r.lim.MaxBulkLen || (bl > unauthBulkMax && r.unauth) {
+			return true
+		}
+		p += i + 2
+		if int64(w-p) < bl+2 {
+			return false
+		}
+		p += int(bl) + 2
+	}
+	return true
 }
 
 // find returns the index of the terminator c ('\r' or '\n') of the element
