@@ -143,6 +143,17 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 	e.unlockShards(s, locks)
 }
 
+// MayBlock reports whether argv names a command that may wait for another
+// client (BLPOP, BZPOPMIN...: Redis's "blocking" flag), so that a caller
+// which cannot wait where it runs commands can run that one elsewhere.
+func (e *Engine) MayBlock(argv [][]byte) bool {
+	if len(argv) == 0 {
+		return false
+	}
+	cmd := e.table.Lookup(argv[0])
+	return cmd != nil && cmd.Spec.Has(cmdspec.Blocking)
+}
+
 // admit looks argv's command up and makes processCommand's checks on it, up
 // to queueing: it returns the command, or nil when it refused it (and wrote
 // the refusal to w).

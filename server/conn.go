@@ -18,6 +18,7 @@ import (
 type conn struct {
 	s    *Server
 	c    net.Conn
+	raw  syscall.RawConn // c's socket, nil when rawConn has none
 	sess *engine.Session
 	cfg  *engine.Config // settings the limits below follow
 	r    *protocol.Reader
@@ -26,8 +27,9 @@ type conn struct {
 	out  connOutput
 	msgs []engine.Message
 	// check is out.check as a func value, made once (a method value
-	// allocates each time it is taken).
-	check func(int) (int, error)
+	// allocates each time it is taken), and stepFn step.
+	check  func(int) (int, error)
+	stepFn func(uintptr) bool
 	// execMu is held while a command of the connection runs; kill takes it
 	// to close the socket between commands.
 	execMu sync.Mutex
@@ -42,9 +44,23 @@ type conn struct {
 // after its new ones.
 func (cn *conn) kill() {
 	if cn.execMu.TryLock() {
-		_ = cn.c.Close()
+		cn.closeNow()
 		cn.execMu.Unlock()
 	}
+}
+
+// closeNow ends the connection for the client at once. loopRaw's goroutine
+// spends even the time between commands inside RawConn.Read, which Close
+// waits for (kill would wait holding execMu, which the goroutine takes
+// before its next command: a deadlock). A raw socket is shut down instead:
+// the client sees it closed, the goroutine finds the end of its input and
+// closes the connection itself.
+func (cn *conn) closeNow() {
+	if rawIO && cn.raw != nil &&
+		cn.raw.Control(shutdownSocket) == nil {
+		return
+	}
+	_ = cn.c.Close()
 }
 
 func (s *Server) serve(c net.Conn) {
@@ -65,16 +81,17 @@ func (s *Server) serve(c net.Conn) {
 	if hook := testConnHook; hook != nil {
 		hook(c)
 	}
-	cn := &conn{s: s, c: c}
+	cn := &conn{s: s, c: c, raw: rawConn(c)}
 	sess := s.admit(cn)
 	if sess == nil {
 		return
 	}
 	defer sess.Close()
 	cn.sess = sess
-	cn.in = connReader{cn: cn, last: time.Now(), raw: rawConn(c)}
+	cn.in = connReader{cn: cn, last: time.Now(), raw: cn.raw}
 	cn.out = connOutput{cn: cn}
 	cn.check = cn.out.check
+	cn.stepFn = cn.step
 	cn.in.probe = cn.in.probeReadable
 	cn.in.rread, cn.out.rwrite = cn.in.rawRead, cn.out.rawWrite
 	cn.r = protocol.NewReader(&cn.in, s.cfg.Limits)
@@ -82,6 +99,10 @@ func (s *Server) serve(c net.Conn) {
 	cn.refresh()
 	sess.EnablePush(cn.in.interrupt, true)
 	sess.SetBlockHook(cn.in.watchWhileBlocked)
+	if rawIO && cn.in.raw != nil {
+		cn.loopRaw()
+		return
+	}
 	cn.loop()
 }
 
@@ -90,7 +111,7 @@ func (s *Server) serve(c net.Conn) {
 // socket while it holds locks) and written when the reader runs out of
 // complete commands: one write per pipeline batch, as Redis does.
 func (cn *conn) loop() {
-	r, w, sess := cn.r, cn.w, cn.sess
+	r, sess := cn.r, cn.sess
 	for {
 		if r.Buffered() == 0 {
 			if err := cn.flush(); err != nil || cn.s.shuttingDown() {
@@ -105,41 +126,60 @@ func (cn *conn) loop() {
 		r.SetUnauthenticated(!sess.Authenticated())
 		argv, err := r.ReadCommand()
 		if err != nil {
-			var pe *protocol.ProtocolError
-			switch {
-			case errors.As(err, &pe):
-				w.Error(pe.Error())
-			case err == protocol.ErrQueryBufferLimit:
-				cn.s.log.Warn("Closing client that reached max query buffer length: " + sess.Info() +
-					" (qbuf initial bytes: " + strconv.Quote(string(r.Pending()[:min(64, len(r.Pending()))])) + ")")
-				return
-			}
-			_ = cn.flush()
+			cn.readFailed(err)
 			return
 		}
-		cn.execMu.Lock()
-		if sess.Closing() {
-			// Killed (CLIENT KILL) while commands were still buffered: as
-			// in Redis, none of them runs.
-			cn.execMu.Unlock()
-			return
-		}
-		cn.s.e.Exec(sess, argv, w)
-		cn.execMu.Unlock()
-		if cn.out.killed || cn.s.abandoned.Load() {
-			return
-		}
-		if sess.PendingMessages() {
-			cn.drain()
-			if cn.out.killed {
-				return
-			}
-		}
-		if sess.Closing() {
-			_ = cn.flush()
+		if !cn.run(argv) {
 			return
 		}
 	}
+}
+
+// readFailed handles ReadCommand's error other than ErrWouldBlock: a
+// protocol error is answered, a client past the query buffer limit logged,
+// and either way the connection ends.
+func (cn *conn) readFailed(err error) {
+	var pe *protocol.ProtocolError
+	switch {
+	case errors.As(err, &pe):
+		cn.w.Error(pe.Error())
+	case err == protocol.ErrQueryBufferLimit:
+		r := cn.r
+		cn.s.log.Warn("Closing client that reached max query buffer length: " + cn.sess.Info() +
+			" (qbuf initial bytes: " + strconv.Quote(string(r.Pending()[:min(64, len(r.Pending()))])) + ")")
+		return
+	}
+	_ = cn.flush()
+}
+
+// run executes one command and what follows it: the pub/sub messages
+// waiting for the client are queued after its reply. false means the
+// connection ends (killed, QUIT, shutdown abandoning clients).
+func (cn *conn) run(argv [][]byte) bool {
+	sess := cn.sess
+	cn.execMu.Lock()
+	if sess.Closing() {
+		// Killed (CLIENT KILL) while commands were still buffered: as
+		// in Redis, none of them runs.
+		cn.execMu.Unlock()
+		return false
+	}
+	cn.s.e.Exec(sess, argv, cn.w)
+	cn.execMu.Unlock()
+	if cn.out.killed || cn.s.abandoned.Load() {
+		return false
+	}
+	if sess.PendingMessages() {
+		cn.drain()
+		if cn.out.killed {
+			return false
+		}
+	}
+	if sess.Closing() {
+		_ = cn.flush()
+		return false
+	}
+	return true
 }
 
 // refresh follows CONFIG SET: the request limits (proto-max-bulk-len,
@@ -209,6 +249,14 @@ type connReader struct {
 	rbuf  []byte
 	rn    int
 	rerr  error
+	// loopRaw's state (step.go): the socket while step runs (stepping),
+	// whether its last read emptied it, and how step ended: the connection
+	// is over (stop), or a command must run outside it (pending).
+	fd       uintptr
+	stepping bool
+	drained  bool
+	stop     bool
+	pending  [][]byte
 }
 
 // interrupt wakes the connection's goroutine out of a read: messages are
@@ -225,6 +273,12 @@ func (r *connReader) Read(p []byte) (int, error) {
 	}
 	if err := r.cn.flush(); err != nil {
 		return 0, err
+	}
+	if r.stepping {
+		if r.cn.s.shuttingDown() {
+			return 0, net.ErrClosed // the commands read have run: stop here
+		}
+		return r.stepRead(p)
 	}
 	return r.wait(p)
 }

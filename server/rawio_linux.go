@@ -5,7 +5,10 @@ package server
 import (
 	"io"
 	"syscall"
+	"time"
 	"unsafe"
+
+	"github.com/cachee/cachee/protocol"
 )
 
 // Raw socket I/O for TCP and Unix-socket connections.
@@ -80,3 +83,28 @@ func (o *connOutput) rawWrite(fd uintptr) bool {
 	}
 	return true
 }
+
+// stepRead is Read inside step (step.go): one read into p, or ErrWouldBlock
+// without a system call when the last read emptied the socket.
+func (r *connReader) stepRead(p []byte) (int, error) {
+	if r.drained {
+		return 0, protocol.ErrWouldBlock
+	}
+	n, e := rawRW(syscall.SYS_READ, r.fd, p)
+	switch {
+	case e == syscall.EAGAIN:
+		r.drained = true
+		return 0, protocol.ErrWouldBlock
+	case e != 0:
+		return 0, e
+	case n == 0:
+		return 0, io.EOF
+	}
+	// A stream socket's read takes everything queued, up to len(p).
+	r.drained = n < len(p)
+	r.last = time.Now()
+	return n, nil
+}
+
+// shutdownSocket shuts the socket fd down both ways, without closing it.
+func shutdownSocket(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) }

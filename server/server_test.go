@@ -704,6 +704,34 @@ func TestClientKillClosesConnection(t *testing.T) {
 	}
 }
 
+// TestClientKillOfBusyClient: killing a client that is running commands
+// back to back answers at once and disconnects it. The raw-I/O loop stays
+// inside RawConn.Read between commands, which Close waits for: a kill that
+// closed the socket while holding the lock the victim takes before each
+// command deadlocked both (the soak test found it).
+func TestClientKillOfBusyClient(t *testing.T) {
+	_, _, addr := startServer(t, engine.Config{}, server.Config{})
+	admin := dial(t, "tcp", addr)
+	ar := bufio.NewReader(admin)
+	for round := range 20 {
+		victim, _, id := dialWithID(t, addr)
+		gone := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, victim); close(gone) }()
+		go flood(victim, "INCR busy", 1000)
+		time.Sleep(20 * time.Millisecond) // the victim is busy now
+		_, _ = admin.Write(protocol.AppendCommand(nil, "CLIENT", "KILL", "ID", id))
+		_ = admin.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if line, err := ar.ReadString('\n'); line != ":1\r\n" {
+			t.Fatalf("round %d: CLIENT KILL ID %s: %q %v", round, id, line, err)
+		}
+		select {
+		case <-gone:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: the victim is still connected", round)
+		}
+	}
+}
+
 // TestShutdownStopsEveryServer: two servers on one engine both stop when a
 // client of either sends SHUTDOWN.
 func TestShutdownStopsEveryServer(t *testing.T) {
