@@ -83,3 +83,28 @@ func TestTypedCmdsFound(t *testing.T) {
 		}
 	}
 }
+
+// MayBlock is true for exactly the commands that can wait for another
+// client (the server runs those outside its read callback), whatever the
+// name's case, and false for anything else, unknown names included.
+func TestMayBlock(t *testing.T) {
+	e := New(Config{})
+	defer e.Close()
+	blocking := map[string]bool{"blpop": true, "brpop": true, "blmove": true, "brpoplpush": true,
+		"blmpop": true, "bzpopmin": true, "bzpopmax": true, "bzmpop": true}
+	for name := range e.table.cmds {
+		if got := e.MayBlock([][]byte{[]byte(name)}); got != blocking[name] {
+			t.Errorf("MayBlock(%s) = %v", name, got)
+		}
+	}
+	for _, argv := range [][][]byte{{[]byte("BLPop"), []byte("k"), []byte("0")}} {
+		if !e.MayBlock(argv) {
+			t.Errorf("MayBlock(%q) = false", argv)
+		}
+	}
+	for _, argv := range [][][]byte{nil, {[]byte("nosuch")}, {[]byte("")}} {
+		if e.MayBlock(argv) {
+			t.Errorf("MayBlock(%q) = true", argv)
+		}
+	}
+}
