@@ -732,6 +732,35 @@ func TestClientKillOfBusyClient(t *testing.T) {
 	}
 }
 
+// TestTricklingRequests: requests that arrive a few bytes at a time, split
+// anywhere (inside a length, an argument, between commands), are answered
+// once complete: between the pieces the connection waits with half a
+// command parsed, and carries on from there.
+func TestTricklingRequests(t *testing.T) {
+	_, _, addr := startServer(t, engine.Config{}, server.Config{})
+	c := dial(t, "tcp", addr)
+	r := bufio.NewReader(c)
+	req := protocol.AppendCommand(nil, "SET", "k", strings.Repeat("v", 40))
+	req = protocol.AppendCommand(req, "APPEND", "k", "w")
+	req = append(req, "GET k\r\n"...)
+	want := "+OK\r\n:41\r\n$41\r\n" + strings.Repeat("v", 40) + "w\r\n"
+	for _, step := range []int{1, 3, 7} {
+		_, _ = c.Write(protocol.AppendCommand(nil, "DEL", "k"))
+		if line, err := r.ReadString('\n'); err != nil || line[0] != ':' {
+			t.Fatalf("DEL: %q %v", line, err)
+		}
+		for i := 0; i < len(req); i += step {
+			_, _ = c.Write(req[i:min(i+step, len(req))])
+			time.Sleep(time.Millisecond)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(r, got); err != nil || string(got) != want {
+			t.Fatalf("%d bytes at a time: %q %v, want %q", step, got, err, want)
+		}
+	}
+}
+
 // TestShutdownStopsEveryServer: two servers on one engine both stop when a
 // client of either sends SHUTDOWN.
 func TestShutdownStopsEveryServer(t *testing.T) {
