@@ -307,27 +307,9 @@ func (r *connReader) wait(p []byte) (int, error) {
 		if s.shuttingDown() {
 			return 0, net.ErrClosed
 		}
-		want := time.Time{}
-		if t := r.cn.cfg.Timeout; t > 0 && !r.cn.sess.Subscribed() {
-			want = r.last.Add(time.Duration(t) * time.Second)
-		}
-		// Buffers grown past the standard size are kept for the next big
-		// request or reply, but not by an idle client: it is woken to give
-		// them back (Redis frees the query buffer of a client idle for 2 s).
-		r.big = p == nil && r.raw != nil && (r.cn.r.BufferSize() > stdBuffer || r.cn.w.BufferSize() > stdBuffer)
-		if r.big {
-			if at := r.last.Add(bigBufferIdle); want.IsZero() || at.Before(want) {
-				want = at
-			}
-		}
-		if r.fired || !want.Equal(r.deadline) {
-			_ = r.cn.c.SetReadDeadline(want)
-			r.deadline, r.fired = want, false
-			// Shutdown closes done before it sets the deadlines: if it has
-			// started, ours may have replaced its wake-up.
-			if s.shuttingDown() {
-				return 0, net.ErrClosed
-			}
+		r.big = p == nil && r.raw != nil && r.bigBuffers()
+		if !r.armDeadline() {
+			return 0, net.ErrClosed
 		}
 		// A message that arrived before our deadline was set interrupted
 		// nothing: look for it now (one arriving later interrupts the read).
@@ -354,19 +336,60 @@ func (r *connReader) wait(p []byte) (int, error) {
 		if err == nil || !isTimeout(err) {
 			return n, err
 		}
-		// A deadline fired: Shutdown's, a real idle timeout, a message's
-		// interrupt, the one for big buffers, or one made stale by a timeout
-		// change. The loop tells them apart.
-		r.fired = true
-		r.cn.refresh()
-		if r.big && !time.Now().Before(r.last.Add(bigBufferIdle)) {
-			r.cn.r.Release()
-			r.cn.w.Release()
-		}
-		if t := r.cn.cfg.Timeout; t > 0 && !r.cn.sess.Subscribed() && !time.Now().Before(r.last.Add(time.Duration(t)*time.Second)) {
+		if r.deadlinePassed() {
 			return 0, err
 		}
 	}
+}
+
+// bigBuffers reports whether the read or write buffer has grown past the
+// standard size. Such buffers are kept for the next big request or reply,
+// but not by an idle client: it is woken to give them back (Redis frees the
+// query buffer of a client idle for 2 s).
+func (r *connReader) bigBuffers() bool {
+	return r.cn.r.BufferSize() > stdBuffer || r.cn.w.BufferSize() > stdBuffer
+}
+
+// armDeadline sets the read deadline a wait for the next request wants:
+// when the idle timeout would pass, or sooner when grown buffers (r.big) are
+// to be given back; none for a subscriber, which is never idle. false means
+// Shutdown has begun: it closes done before it sets the deadlines, so ours
+// may have replaced its wake-up.
+func (r *connReader) armDeadline() bool {
+	want := time.Time{}
+	if t := r.cn.cfg.Timeout; t > 0 && !r.cn.sess.Subscribed() {
+		want = r.last.Add(time.Duration(t) * time.Second)
+	}
+	if r.big {
+		if at := r.last.Add(bigBufferIdle); want.IsZero() || at.Before(want) {
+			want = at
+		}
+	}
+	if r.fired || !want.Equal(r.deadline) {
+		_ = r.cn.c.SetReadDeadline(want)
+		r.deadline, r.fired = want, false
+		if r.cn.s.shuttingDown() {
+			return false
+		}
+	}
+	return true
+}
+
+// deadlinePassed handles a read deadline that fired: Shutdown's, a real
+// idle timeout, a message's interrupt, the one for big buffers, or one made
+// stale by a timeout change (CONFIG SET applies at once). It gives grown
+// buffers back once they have been idle long enough, and reports whether
+// the client has been idle past the timeout and must be closed.
+func (r *connReader) deadlinePassed() bool {
+	r.fired = true
+	r.cn.refresh()
+	now := time.Now()
+	if r.big && !now.Before(r.last.Add(bigBufferIdle)) {
+		r.cn.r.Release()
+		r.cn.w.Release()
+	}
+	t := r.cn.cfg.Timeout
+	return t > 0 && !r.cn.sess.Subscribed() && !now.Before(r.last.Add(time.Duration(t)*time.Second))
 }
 
 // read reads into p from the socket: through rawRead where rawIO allows it,

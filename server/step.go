@@ -54,19 +54,11 @@ func (cn *conn) loopRaw() {
 		case err == nil:
 		case !isTimeout(err) || cn.s.shuttingDown():
 			return
-		default:
-			// A deadline ended the wait: the next step sets the one it
-			// wants again, and a message's interrupt is answered there.
-			in.fired = true
-			cn.refresh()
-			now := time.Now()
-			if in.big && !now.Before(in.last.Add(bigBufferIdle)) {
-				cn.r.Release()
-				cn.w.Release()
-			}
-			if t := cn.cfg.Timeout; t > 0 && !cn.sess.Subscribed() && !now.Before(in.last.Add(time.Duration(t)*time.Second)) {
-				return
-			}
+		case in.deadlinePassed():
+			// A deadline ended the wait and the client has been idle past
+			// the timeout. Any other deadline: the next step sets the one
+			// it wants again, and answers a message's interrupt.
+			return
 		}
 	}
 }
@@ -106,31 +98,15 @@ func (cn *conn) step(fd uintptr) bool {
 }
 
 // readyToWait prepares the wait for the next request, as wait does: the
-// deadline the idle timeout and the buffers' release want, the messages
-// that arrived before that deadline could interrupt anything (false: they
-// were written, look again), and the buffers given back. It sets in.stop
-// when the connection must end instead.
+// deadline (armDeadline), the messages that arrived before that deadline
+// could interrupt anything (false: they were written, look again), and the
+// buffers given back. It sets in.stop when the connection must end instead.
 func (cn *conn) readyToWait() bool {
 	in := &cn.in
-	want := time.Time{}
-	if t := cn.cfg.Timeout; t > 0 && !cn.sess.Subscribed() {
-		want = in.last.Add(time.Duration(t) * time.Second)
-	}
-	in.big = cn.r.BufferSize() > stdBuffer || cn.w.BufferSize() > stdBuffer
-	if in.big {
-		if at := in.last.Add(bigBufferIdle); want.IsZero() || at.Before(want) {
-			want = at
-		}
-	}
-	if in.fired || !want.Equal(in.deadline) {
-		_ = cn.c.SetReadDeadline(want)
-		in.deadline, in.fired = want, false
-		// Shutdown closes done before it sets the deadlines: if it has
-		// started, ours may have replaced its wake-up.
-		if cn.s.shuttingDown() {
-			in.stop = true
-			return true
-		}
+	in.big = in.bigBuffers()
+	if !in.armDeadline() {
+		in.stop = true
+		return true
 	}
 	if cn.sess.PendingMessages() {
 		cn.drain()
