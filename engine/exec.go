@@ -147,8 +147,8 @@ func (e *Engine) dispatch(s *Session, argv [][]byte, w ReplyWriter) {
 // client (BLPOP, BZPOPMIN...: Redis's "blocking" flag), so that a caller
 // which cannot wait where it runs commands can run that one elsewhere.
 func (e *Engine) MayBlock(argv [][]byte) bool {
-	if len(argv) == 0 {
-		return false
+	if len(argv) == 0 || len(argv[0]) == 0 || !e.table.blockingFirst[argv[0][0]] {
+		return false // the socket server asks before every command
 	}
 	cmd := e.table.Lookup(argv[0])
 	return cmd != nil && cmd.Spec.Has(cmdspec.Blocking)

@@ -52,6 +52,10 @@ type Command struct {
 type table struct {
 	cmds  map[string]*Command
 	index cmdIndex
+	// blockingFirst marks the first bytes, in either case, of the commands
+	// with Redis's "blocking" flag, so MayBlock answers most names without
+	// a lookup.
+	blockingFirst [256]bool
 }
 
 // cmdIndex finds a command by name in any case with open addressing over an
@@ -157,6 +161,12 @@ func newTable() *table {
 		}
 	}
 	t.index.build(t.cmds)
+	for name, c := range t.cmds {
+		if c.Spec.Has(cmdspec.Blocking) {
+			t.blockingFirst[name[0]] = true
+			t.blockingFirst[name[0]-'a'+'A'] = true
+		}
+	}
 	return t
 }
 
