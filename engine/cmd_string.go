@@ -165,8 +165,9 @@ func (c *Ctx) setGeneric(f setFlags, key, val []byte, expire int, intReply bool)
 			c.bulkVal(e.val())
 		}
 	}
-	found := c.lookupWrite(key) != nil
-	if (f&setNX != 0 && found) || (f&setXX != 0 && !found) {
+	// Without NX or XX the key's existence does not matter: setString's own
+	// lookup (with lazy expiry) is the only one, as in the typed Set.
+	if f&(setNX|setXX) != 0 && (c.lookupWrite(key) != nil) == (f&setNX != 0) {
 		switch {
 		case f&setGet != 0:
 		case intReply:
