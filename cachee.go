@@ -110,11 +110,46 @@ type conn struct {
 	s    *engine.Session
 	w    *engine.Capture
 	ctx  context.Context // of the call running, for blocking commands
-	argv [][]byte
-	cmds [][][]byte // a transaction's commands, cut from argv
+	args                 // the command being run
+	pipe Pipe            // TxPipelined's, reused
+}
+
+// args encodes a command's arguments back to back in buf and cuts each one
+// out into argv as it is appended. When buf grows, the arguments cut before
+// keep pointing into the old array, which is never written again, so they
+// stay valid and no second pass over offsets is needed.
+type args struct {
 	buf  []byte
-	offs []int
-	pipe Pipe // TxPipelined's, reused
+	argv [][]byte
+}
+
+// reset empties a for the next command, keeping its buffers.
+func (a *args) reset() { a.buf, a.argv = a.buf[:0], a.argv[:0] }
+
+// cut ends the argument that began at buf[start].
+func (a *args) cut(start int) { a.argv = append(a.argv, a.buf[start:len(a.buf):len(a.buf)]) }
+
+// str appends s as an argument.
+func (a *args) str(s string) {
+	start := len(a.buf)
+	a.buf = append(a.buf, s...)
+	a.cut(start)
+}
+
+// int appends n in decimal as an argument.
+func (a *args) int(n int64) {
+	start := len(a.buf)
+	a.buf = strconv.AppendInt(a.buf, n, 10)
+	a.cut(start)
+}
+
+// any appends v, rendered by appendArg, as an argument.
+func (a *args) any(v any) error {
+	start := len(a.buf)
+	var err error
+	a.buf, err = appendArg(a.buf, v)
+	a.cut(start)
+	return err
 }
 
 // get returns the session for one call: the fixed one, or one from the pool
@@ -147,33 +182,17 @@ func (db *DB) Do(ctx context.Context, args ...any) (Value, error) {
 }
 
 func (c *conn) do(ctx context.Context, e *engine.Engine, args []any) (Value, error) {
-	c.buf, c.argv, c.offs = c.buf[:0], c.argv[:0], c.offs[:0]
+	c.reset()
 	for _, a := range args {
-		c.offs = append(c.offs, len(c.buf))
-		var err error
-		if c.buf, err = appendArg(c.buf, a); err != nil {
+		if err := c.any(a); err != nil {
 			return Value{}, err
 		}
 	}
 	return c.exec(ctx, e)
 }
 
-// cutArgs appends to argv the arguments encoded back to back in buf, each
-// starting at its offset in offs.
-func cutArgs(argv [][]byte, buf []byte, offs []int) [][]byte {
-	for i, off := range offs {
-		end := len(buf)
-		if i+1 < len(offs) {
-			end = offs[i+1]
-		}
-		argv = append(argv, buf[off:end:end])
-	}
-	return argv
-}
-
-// exec runs the command whose arguments are in c.buf at the offsets c.offs.
+// exec runs the command whose arguments are in c.argv.
 func (c *conn) exec(ctx context.Context, e *engine.Engine) (Value, error) {
-	c.argv = cutArgs(c.argv, c.buf, c.offs)
 	c.w.Reset()
 	c.ctx = ctx
 	e.Exec(c.s, c.argv, c.w)

@@ -197,14 +197,12 @@ func (db *DB) doStrs(ctx context.Context, rest []string, head ...string) (Value,
 	}
 	c := db.get()
 	defer db.put(c)
-	c.buf, c.argv, c.offs = c.buf[:0], c.argv[:0], c.offs[:0]
+	c.reset()
 	for _, a := range head {
-		c.offs = append(c.offs, len(c.buf))
-		c.buf = append(c.buf, a...)
+		c.str(a)
 	}
 	for _, a := range rest {
-		c.offs = append(c.offs, len(c.buf))
-		c.buf = append(c.buf, a...)
+		c.str(a)
 	}
 	return c.exec(ctx, db.e)
 }

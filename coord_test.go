@@ -445,3 +445,54 @@ func TestPipeTypedMethods(t *testing.T) {
 		t.Errorf("PTTL after the typed Expire: %d ms, want 1000-1500", ms)
 	}
 }
+
+// TestArgumentsSurviveBufferGrowth: a command's arguments and a
+// transaction's commands are cut from buffers that grow while they are
+// encoded (many arguments of growing sizes, on a reused conn whose buffers
+// start small): every argument must arrive intact, through Do and
+// TxPipelined alike.
+func TestArgumentsSurviveBufferGrowth(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	c := db.Conn()
+	defer c.Close()
+	val := func(i int) string { return strings.Repeat(string(rune('a'+i%26)), i*7) + strconv.Itoa(i) }
+	for round := range 2 { // the second round reuses the grown buffers
+		mset := []any{"MSET"}
+		mget := []any{"MGET"}
+		for i := range 300 {
+			k := fmt.Sprintf("r%d:k%d", round, i)
+			mset = append(mset, k, val(i))
+			mget = append(mget, k)
+		}
+		if _, err := c.Do(ctx, mset...); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Do(ctx, mget...)
+		if err != nil || len(got.Elems()) != 300 {
+			t.Fatalf("MGET: %v %v", got, err)
+		}
+		for i, v := range got.Elems() {
+			if v.String() != val(i) {
+				t.Fatalf("round %d: MGET element %d has %d bytes, want %d", round, i, len(v.String()), len(val(i)))
+			}
+		}
+		vals, err := c.TxPipelined(ctx, func(p *cachee.Pipe) error {
+			for i := range 300 {
+				k := fmt.Sprintf("r%d:t%d", round, i)
+				p.Set(k, val(i))
+				p.Do("APPEND", k, val(i+1))
+				p.Get(k)
+			}
+			return nil
+		})
+		if err != nil || len(vals) != 900 {
+			t.Fatalf("TxPipelined: %d replies, %v", len(vals), err)
+		}
+		for i := range 300 {
+			if want := val(i) + val(i+1); vals[3*i+2].String() != want {
+				t.Fatalf("round %d: transaction's GET %d has %d bytes, want %d", round, i, len(vals[3*i+2].String()), len(want))
+			}
+		}
+	}
+}

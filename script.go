@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"strconv"
 )
 
 // Scripting: Lua scripts (EVAL, EVALSHA) and Redis 7 functions (FCALL) run
@@ -72,22 +71,15 @@ func (db *DB) script(ctx context.Context, cmd, target string, keys []string, arg
 // script builds "cmd target numkeys keys... args..." in the connection's
 // buffers, without boxing the keys, and runs it.
 func (c *conn) script(ctx context.Context, db *DB, cmd, target string, keys []string, args []any) (Value, error) {
-	c.buf, c.argv, c.offs = c.buf[:0], c.argv[:0], c.offs[:0]
-	add := func(s string) {
-		c.offs = append(c.offs, len(c.buf))
-		c.buf = append(c.buf, s...)
-	}
-	add(cmd)
-	add(target)
-	c.offs = append(c.offs, len(c.buf))
-	c.buf = strconv.AppendInt(c.buf, int64(len(keys)), 10)
+	c.reset()
+	c.str(cmd)
+	c.str(target)
+	c.int(int64(len(keys)))
 	for _, k := range keys {
-		add(k)
+		c.str(k)
 	}
 	for _, a := range args {
-		c.offs = append(c.offs, len(c.buf))
-		var err error
-		if c.buf, err = appendArg(c.buf, a); err != nil {
+		if err := c.any(a); err != nil {
 			return Value{}, err
 		}
 	}

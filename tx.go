@@ -23,19 +23,17 @@ var ErrTxFailed = errors.New("cachee: transaction failed")
 // Pipe collects the commands of a transaction, encoded as they are queued.
 // It is valid only inside the function given to TxPipelined.
 type Pipe struct {
-	buf  []byte // every argument of every command, back to back
-	offs []int  // where each argument starts in buf
-	ends []int  // len(offs) after each command
-	err  error  // the first argument that could not be encoded
-	busy bool   // in use by a TxPipelined call of its conn
+	args             // every argument of every command, back to back
+	cmds  [][][]byte // each command's arguments, cut from argv
+	first int        // where the command being queued starts in argv
+	err   error      // the first argument that could not be encoded
+	busy  bool       // in use by a TxPipelined call of its conn
 }
 
 // Do queues a command; its reply is in TxPipelined's result at the same index.
 func (p *Pipe) Do(args ...any) {
 	for _, a := range args {
-		p.offs = append(p.offs, len(p.buf))
-		var err error
-		if p.buf, err = appendArg(p.buf, a); err != nil && p.err == nil {
+		if err := p.any(a); err != nil && p.err == nil {
 			p.err = err
 		}
 	}
@@ -58,25 +56,25 @@ func (p *Pipe) Incr(key string) { p.keyed("INCR", key) }
 
 // IncrBy queues INCRBY key by.
 func (p *Pipe) IncrBy(key string, by int64) {
-	p.arg("INCRBY")
-	p.arg(key)
+	p.str("INCRBY")
+	p.str(key)
 	p.int(by)
 	p.end()
 }
 
 // Expire queues PEXPIRE key with ttl in milliseconds, as DB.Expire runs.
 func (p *Pipe) Expire(key string, ttl time.Duration) {
-	p.arg("PEXPIRE")
-	p.arg(key)
+	p.str("PEXPIRE")
+	p.str(key)
 	p.int(ttl.Milliseconds())
 	p.end()
 }
 
 // Del queues DEL keys...
 func (p *Pipe) Del(keys ...string) {
-	p.arg("DEL")
+	p.str("DEL")
 	for _, k := range keys {
-		p.arg(k)
+		p.str(k)
 	}
 	p.end()
 }
@@ -86,9 +84,9 @@ func (p *Pipe) HSet(key string, pairs ...string) { p.keyed("HSET", key, pairs...
 
 // HIncrBy queues HINCRBY key field by.
 func (p *Pipe) HIncrBy(key, field string, by int64) {
-	p.arg("HINCRBY")
-	p.arg(key)
-	p.arg(field)
+	p.str("HINCRBY")
+	p.str(key)
+	p.str(field)
 	p.int(by)
 	p.end()
 }
@@ -104,12 +102,13 @@ func (p *Pipe) SAdd(key string, members ...string) { p.keyed("SADD", key, member
 
 // ZAdd queues ZADD key score member [score member ...].
 func (p *Pipe) ZAdd(key string, members ...Z) {
-	p.arg("ZADD")
-	p.arg(key)
+	p.str("ZADD")
+	p.str(key)
 	for _, m := range members {
-		p.offs = append(p.offs, len(p.buf))
+		start := len(p.buf)
 		p.buf = strconv.AppendFloat(p.buf, m.Score, 'g', -1, 64)
-		p.arg(m.Member)
+		p.cut(start)
+		p.str(m.Member)
 	}
 	p.end()
 }
@@ -119,28 +118,20 @@ func (p *Pipe) Publish(channel, message string) { p.keyed("PUBLISH", channel, me
 
 // keyed queues the command name with key and the rest of its arguments.
 func (p *Pipe) keyed(name, key string, rest ...string) {
-	p.arg(name)
-	p.arg(key)
+	p.str(name)
+	p.str(key)
 	for _, a := range rest {
-		p.arg(a)
+		p.str(a)
 	}
 	p.end()
 }
 
-// arg appends an argument to the command being queued.
-func (p *Pipe) arg(a string) {
-	p.offs = append(p.offs, len(p.buf))
-	p.buf = append(p.buf, a...)
+// end closes the command being queued. Like the arguments, a command's
+// slice of argv stays valid when argv grows.
+func (p *Pipe) end() {
+	p.cmds = append(p.cmds, p.argv[p.first:len(p.argv):len(p.argv)])
+	p.first = len(p.argv)
 }
-
-// int appends an integer argument in decimal.
-func (p *Pipe) int(n int64) {
-	p.offs = append(p.offs, len(p.buf))
-	p.buf = strconv.AppendInt(p.buf, n, 10)
-}
-
-// end closes the command being queued.
-func (p *Pipe) end() { p.ends = append(p.ends, len(p.offs)) }
 
 // TxPipelined runs the commands fn queues as one transaction and returns
 // their replies in order. A command that fails at run time (WRONGTYPE, say)
@@ -188,7 +179,8 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 	if p.busy {
 		p = new(Pipe)
 	}
-	p.buf, p.offs, p.ends, p.err, p.busy = p.buf[:0], p.offs[:0], p.ends[:0], nil, true
+	p.reset()
+	p.cmds, p.first, p.err, p.busy = p.cmds[:0], 0, nil, true
 	defer func() { p.busy = false }()
 	if err := fn(p); err != nil {
 		return nil, err
@@ -196,7 +188,7 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 	if p.err != nil {
 		return nil, p.err
 	}
-	if len(p.ends) == 0 {
+	if len(p.cmds) == 0 {
 		return nil, nil
 	}
 	return c.transaction(ctx, db.e, p)
@@ -205,21 +197,10 @@ func (db *DB) txPipelined(ctx context.Context, fn func(p *Pipe) error) ([]Value,
 // transaction runs p's commands as one transaction through the engine's
 // ExecTx: one reply, EXEC's, in place of MULTI's, every QUEUED and EXEC's.
 func (c *conn) transaction(ctx context.Context, e *engine.Engine, p *Pipe) ([]Value, error) {
-	c.argv = cutArgs(c.argv[:0], p.buf, p.offs)
-	c.cmds = c.cmds[:0]
-	from := 0
-	for _, to := range p.ends {
-		c.cmds = append(c.cmds, c.argv[from:to:to])
-		from = to
-	}
 	c.w.Reset()
 	c.ctx = ctx
-	e.ExecTx(c.s, c.cmds, c.w)
+	e.ExecTx(c.s, p.cmds, c.w)
 	c.ctx = nil
-	if p != &c.pipe { // hold nothing of another Pipe's between calls
-		clear(c.argv)
-		clear(c.cmds)
-	}
 	r := c.w.Replies()
 	if len(r) != 1 {
 		return nil, fmt.Errorf("cachee: transaction got %d replies", len(r))
