@@ -426,6 +426,57 @@ func intParam(name string, kind int, min, max int64, get func(*Config) int64, se
 	}
 }
 
+// saveParamsValid is Redis's check of a save value: split at every single
+// space, pairs of seconds >= 1 and changes >= 0, each read whole by strtoll
+// (an empty one reads as 0).
+func saveParamsValid(v string) bool {
+	args := strings.Split(v, " ")
+	if len(args)%2 != 0 {
+		return false
+	}
+	for j, a := range args {
+		n, ok := strtoll(a)
+		if !ok || (j%2 == 0 && n < 1) || n < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// strtoll reads s as C's strtoll(s, &end, 10) does, reporting whether it
+// read all of s: leading white space, a sign, then digits (saturating at
+// the int64 bounds). Without digits it reads nothing, so only "" is whole.
+func strtoll(s string) (int64, bool) {
+	i := 0
+	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	var n uint64
+	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		if n > (1<<63)/10 {
+			n = 1 << 63
+		} else {
+			n = min(n*10+uint64(s[i]-'0'), 1<<63)
+		}
+	}
+	if i == start {
+		return 0, s == ""
+	}
+	switch {
+	case neg:
+		return -int64(n), i == len(s) // -int64(1<<63) is MinInt64
+	case n >= 1<<63:
+		return math.MaxInt64, i == len(s)
+	}
+	return int64(n), i == len(s)
+}
+
 // parseMemtoull is Redis's memtoull: digits with an optional unit (b, k, kb,
 // m, mb, g, gb; any case), no sign. Like strtoull it saturates at 2^64-1 and
 // accepts an empty digit string as 0.
@@ -503,11 +554,32 @@ var configParams = []configParam{
 		set: func(c *Config, v string) string { c.RequirePass = v; return "" }},
 	maxClientsParam,
 	{name: "aclfile", get: func(c *Config) string { return c.ACLFile }},
-	// cachee keeps no RDB snapshots and no append-only file: tools that
-	// read these (redis-benchmark warns without them) see a Redis that
-	// persists nothing, which is what this is.
-	{name: "save", get: func(*Config) string { return "" }},
-	{name: "appendonly", get: func(*Config) string { return "no" }},
+	// cachee keeps no RDB snapshots and no append-only file. These read as
+	// a Redis that persists nothing (redis-benchmark warns without them),
+	// and setting them to that is accepted, so that configs and test
+	// harnesses turning persistence off (`CONFIG SET save ""`, `--appendonly
+	// no`) work unchanged. A value Redis would accept that asks for
+	// persistence is refused with why; an invalid one with Redis's error.
+	{name: "save", get: func(*Config) string { return "" },
+		set: func(_ *Config, v string) string {
+			switch {
+			case v == "":
+				return ""
+			case !saveParamsValid(v):
+				return "Invalid save parameters"
+			}
+			return "cachee keeps no RDB snapshots: save can only be \"\""
+		}},
+	{name: "appendonly", get: func(*Config) string { return "no" },
+		set: func(_ *Config, v string) string {
+			switch strings.ToLower(v) {
+			case "no":
+				return ""
+			case "yes":
+				return "cachee keeps no append-only file: appendonly can only be no"
+			}
+			return "argument must be 'yes' or 'no'"
+		}},
 	intParam("acllog-max-len", numSigned, 0, math.MaxInt64,
 		func(c *Config) int64 { return int64(c.ACLLogMaxLen) }, func(c *Config, n int64) { c.ACLLogMaxLen = int(n) }),
 	{name: "acl-pubsub-default", get: func(c *Config) string { return c.ACLPubsubDefault },

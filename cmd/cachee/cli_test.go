@@ -276,3 +276,28 @@ func TestServeAppliesEngineSettings(t *testing.T) {
 		t.Errorf("a bad setting: %q", l)
 	}
 }
+
+// A redis.conf or command line that turns persistence off (save "",
+// appendonly no) starts the server as it starts redis-server; one that asks
+// for snapshots or an AOF is refused with why, naming the line.
+func TestServeAcceptsPersistenceOff(t *testing.T) {
+	port := strconv.Itoa(redistest.FreePort(t))
+	dir := t.TempDir()
+	off := filepath.Join(dir, "off.conf")
+	if err := os.WriteFile(off, []byte("save \"\"\nappendonly no\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, lines := startServe(t, "--port", port, "--config", off, "--save", "", "--appendonly", "no")
+	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
+	}
+	on := filepath.Join(dir, "on.conf")
+	if err := os.WriteFile(on, []byte("save 900 1 300 10\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--config", on}, {"--appendonly", "yes"}} {
+		_, lines = startServe(t, append([]string{"--port", strconv.Itoa(redistest.FreePort(t))}, args...)...)
+		if l := nextLine(t, lines); !strings.Contains(l, "cachee keeps no") {
+			t.Errorf("%q: %q, want a refusal", args, l)
+		}
+	}
+}
