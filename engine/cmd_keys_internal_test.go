@@ -42,7 +42,7 @@ type harness struct {
 }
 
 // t0 is the test clock's start, a whole second (unix ms).
-const t0 = 1_700_000_000_000
+const t0 int64 = 1_700_000_000_000
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()

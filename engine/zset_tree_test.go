@@ -474,7 +474,7 @@ func BenchmarkZsetMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		z := newZset()
 		for i := range n {
-			z.add("player:"+strconv.Itoa(i), float64(uint32(i*2654435761)%1_000_000), 0, lim)
+			z.add("player:"+strconv.Itoa(i), float64(uint32(i)*2654435761%1_000_000), 0, lim)
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
