@@ -645,7 +645,9 @@ var configParams = []configParam{
 // the value grows, and refuses it with the count it could serve.
 var maxClientsParam = func() configParam {
 	p := intParam("maxclients", numUnsigned, 1, math.MaxUint32,
-		func(c *Config) int64 { return int64(c.MaxClients) }, func(c *Config, n int64) { c.MaxClients = int(n) })
+		func(c *Config) int64 { return int64(c.MaxClients) },
+		// On a 32-bit platform Redis's maximum reads back as MaxInt32.
+		func(c *Config, n int64) { c.MaxClients = int(min(n, math.MaxInt)) })
 	set := p.set
 	p.set = func(c *Config, v string) string {
 		prev := c.MaxClients

@@ -3,6 +3,7 @@ package engine
 import (
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // dict is the keyspace hash table of one database within one shard: chained
@@ -45,9 +46,14 @@ func (d *dict) size() int {
 	return len(d.tab.b)
 }
 
+// ttlSlot is an entry with a TTL and its expiry in unix ms. GET's lock-free
+// path loads at atomically, so it comes first and the slot's size is a
+// multiple of 8 on 32-bit platforms too: every slot's at is 64-bit aligned,
+// as 64-bit atomics there require.
 type ttlSlot struct {
-	e  *entry
 	at int64
+	_  [8 - unsafe.Sizeof(uintptr(0))]byte // not last: a trailing empty field takes room
+	e  *entry
 }
 
 const dictMinSize = 4
@@ -132,7 +138,7 @@ func (d *dict) setExpire(e *entry, at int64) {
 		d.ttl[e.ttlIdx].at = at
 	case at != 0:
 		e.ttlIdx = int32(len(d.ttl))
-		d.ttl = append(d.ttl, ttlSlot{e, at})
+		d.ttl = append(d.ttl, ttlSlot{at: at, e: e})
 	case e.ttlIdx >= 0:
 		d.ttlRemove(e)
 	}
