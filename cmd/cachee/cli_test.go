@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,5 +302,43 @@ func TestServeAcceptsPersistenceOff(t *testing.T) {
 		if l := nextLine(t, lines); !strings.Contains(l, "cachee keeps no") {
 			t.Errorf("%q: %q, want a refusal", args, l)
 		}
+	}
+}
+
+// --cpuprofile writes a CPU profile (gzipped protobuf, what go tool pprof
+// reads) that is complete once the server has stopped on SIGTERM.
+func TestServeWritesCPUProfile(t *testing.T) {
+	port := strconv.Itoa(redistest.FreePort(t))
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	cmd, lines := startServe(t, "--port", port, "--cpuprofile", prof)
+	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
+	defer rdb.Close()
+	for i := range 200 {
+		if err := rdb.Set(context.Background(), "k"+strconv.Itoa(i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for range lines {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("profile is not gzipped (%d bytes): %v", len(b), err)
+	}
+	body, err := io.ReadAll(zr)
+	// A CPU profile's string table always names its sample types.
+	if err != nil || !bytes.Contains(body, []byte("samples")) || !bytes.Contains(body, []byte("nanoseconds")) {
+		t.Fatalf("%d bytes that are not a CPU profile (%v)", len(body), err)
 	}
 }

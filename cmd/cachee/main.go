@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -64,6 +65,7 @@ type serveOptions struct {
 	protectedMode  string
 	logLevel       string
 	logFormat      string
+	cpuProfile     string
 	protoMaxBulk   string
 	queryBufLimit  string
 	tcpKeepAlive   int
@@ -123,6 +125,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.tlsCACertFile, "tls-ca-cert-file", "", "CA bundle (PEM) client certificates are verified against")
 	f.StringVar(&o.tlsAuthClients, "tls-auth-clients", "yes", "client certificates on the TLS port: yes (required), optional or no")
 	f.StringVar(&configFile, "config", "", "redis.conf-style file (flags given on the command line win)")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for go tool pprof)")
 	// Every other engine setting CONFIG SET knows is a flag (and so a
 	// directive) too.
 	o.settings = map[string]*string{}
@@ -156,6 +159,7 @@ var serveGroups = []flagGroup{
 	{"Data", []string{"databases"}},
 	{"Logging", []string{"loglevel", "log-format"}},
 	{"Configuration", []string{"config"}},
+	{"Diagnostics", []string{"cpuprofile"}},
 }
 
 // applyConfigFile reads redis.conf syntax ("directive arg ...", # comments)
@@ -245,6 +249,13 @@ func serve(o serveOptions) error {
 	if err := o.applySettings(e); err != nil {
 		return err
 	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv := server.New(e, server.Config{
 		Port: port, Bind: bind, UnixSocket: o.unixSocket, UnixSocketPerm: os.FileMode(perm),
 		ProtectedMode: o.protectedMode == "yes", Limits: lim, Logger: log, TLS: tlsCfg, TLSPort: o.tlsPort,
@@ -275,6 +286,22 @@ func serve(o serveOptions) error {
 	err = srv.Serve()
 	log.Info("cachee is now ready to exit, bye bye")
 	return err
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // applySettings applies, with CONFIG SET's syntax and checks, the settings
