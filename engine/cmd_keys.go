@@ -338,6 +338,7 @@ func (c *Ctx) expireOp(key []byte, when int64, nx, xx, gt, lt bool) bool {
 		c.keyChanged(key, notifyGeneric, "del")
 	} else {
 		c.setExpire(e, when)
+		c.eventsAfterReply() // Redis replies before it publishes "expire" (not "del")
 		c.keyChanged(key, notifyGeneric, "expire")
 	}
 	return true

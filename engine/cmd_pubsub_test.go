@@ -267,6 +267,7 @@ var keyspaceScript = []string{
 	// keys
 	"del m1 m2 missing",
 	"unlink m4 m5",
+	"set m3 c", // MSETNX above set nothing
 	"expire m3 100",
 	"pexpire m3 100000",
 	"expire m3 100 xx",
