@@ -38,7 +38,9 @@ import (
 //	@drain         publish "fence" from another connection and compare every
 //	               message X receives before it (X must be subscribed to "fence");
 //	               "@drain sorted" compares them as a multiset; a RESP3 set
-//	               among them (a self-subscribed client's reply) is sorted
+//	               among them (a self-subscribed client's reply) is sorted;
+//	               "@drain CHANNEL" uses CHANNEL (with "fence" in its name)
+//	               instead, for a fence only X listens on
 //	@close         close X on both servers and wait until both have let it go
 //	@blocked N     wait until both servers count N blocked clients (INFO)
 //	@closed        the server has closed X's connection
@@ -312,12 +314,20 @@ func (r *coRun) run(s *coSide, c *coClient, directive string, args []string) []s
 		if s.fence == nil {
 			s.fence = coDial(t, s.addr)
 		}
-		s.fence.do(t, "PUBLISH", "fence", "x")
+		fence, sorted := "fence", false
+		for _, a := range args {
+			if a == "sorted" {
+				sorted = true
+			} else {
+				fence = a
+			}
+		}
+		s.fence.do(t, "PUBLISH", fence, "x")
 		var msgs []string
 		for {
 			raw := read()
-			if bytes.Contains(raw, []byte("fence")) {
-				if len(args) > 0 && args[0] == "sorted" {
+			if bytes.Contains(raw, []byte(fence)) {
+				if sorted {
 					slices.Sort(msgs)
 				}
 				return msgs
