@@ -15,7 +15,8 @@ import (
 // WATCH, MULTI/EXEC/DISCARD (with queue-time errors), writes that touch or
 // spare the WATCHed keys (in two databases, with SWAPDB, FLUSHDB, FLUSHALL,
 // MOVE, RENAME and COPY among them), keyspace events, and pub/sub over
-// channels and patterns. After every step each subscriber's messages are
+// channels, patterns and shard channels, RESP3 subscribers running
+// transactions among them. After every step each subscriber's messages are
 // drained and compared, so what every connection reads, replies and pushes
 // alike, must match byte for byte, in RESP2 and in RESP3.
 //
@@ -44,8 +45,9 @@ func TestCoordinationRandomDiff(t *testing.T) {
 
 // coGen writes a random script, tracking what it must know to keep the
 // script deterministic: which connections are inside MULTI (they do not
-// subscribe) and what each is subscribed to (subscribers do not start
-// transactions, which RESP2 refuses and RESP3 allows). Every subscriber
+// subscribe) and what each is subscribed to (a subscriber's MULTI is sent
+// in RESP3 only: RESP2 refuses it, and the script would then depend on the
+// protocol). Every subscriber
 // listens on a fence channel of its own, "fence:X", so that "@drain
 // fence:X" reads exactly the messages it got since its last drain, and no
 // connection has a message pending when it sends a command.
@@ -56,16 +58,17 @@ type coGen struct {
 }
 
 type coGenConn struct {
-	multi              bool
-	channels, patterns []string
+	multi                      bool
+	channels, patterns, shards []string
 }
 
-func (c *coGenConn) subscribed() bool { return len(c.channels)+len(c.patterns) > 0 }
+func (c *coGenConn) subscribed() bool { return len(c.channels)+len(c.patterns)+len(c.shards) > 0 }
 
 var (
 	coKeys     = []string{"k", "j", "n", "l", "h", "s", "z", "missing"}
 	coChannels = []string{"c1", "c2", "__keyevent@0__:set", "__keyspace@0__:k"}
 	coPatterns = []string{"c*", "__key*__:*", "__keyevent@1__:*"}
+	coShards   = []string{"sc1", "sc2"}
 	coEvents   = []string{"KEA", "", "Kg$", "Elx", "AKE"}
 )
 
@@ -113,7 +116,10 @@ func (g *coGen) step(i int) {
 	case r < 16 && !c.subscribed():
 		g.add(i, "MULTI")
 		c.multi = true
-	case r < 22 && !c.subscribed():
+	case r < 16 && !c.multi:
+		g.add(i, "@3 MULTI") // RESP3 subscribers may; RESP2 ones are refused anyway
+		c.multi = true
+	case r < 22 && (!c.subscribed() || c.multi):
 		g.add(i, g.pick([]string{"EXEC", "EXEC", "EXEC", "DISCARD"}))
 		c.multi = false
 	case r < 24 && c.multi:
@@ -127,23 +133,27 @@ func (g *coGen) step(i int) {
 	case r < 70:
 		g.add(i, "CONFIG SET notify-keyspace-events "+strconv.Quote(g.pick(coEvents)))
 	case r < 80:
-		g.add(i, "PUBLISH "+g.pick([]string{"c1", "c2", "c3"})+" m"+strconv.Itoa(g.rng.IntN(100)))
+		g.add(i, g.pick([]string{"PUBLISH c1", "PUBLISH c2", "PUBLISH c3", "SPUBLISH sc1", "SPUBLISH sc2"})+" m"+strconv.Itoa(g.rng.IntN(100)))
 	case r < 83:
-		cmds := []string{"PUBSUB NUMSUB c1 c2 fence:A", "PUBSUB NUMPAT"}
+		cmds := []string{"PUBSUB NUMSUB c1 c2 fence:A", "PUBSUB NUMPAT", "PUBSUB SHARDNUMSUB sc1 sc2"}
 		if !c.multi {
-			cmds = append(cmds, "@sorted PUBSUB CHANNELS", "@sorted PUBSUB CHANNELS c*")
+			cmds = append(cmds, "@sorted PUBSUB CHANNELS", "@sorted PUBSUB CHANNELS c*", "@sorted PUBSUB SHARDCHANNELS")
 		}
 		g.add(i, g.pick(cmds))
 	case c.multi:
 		g.add(i, "PING")
-	case r < 89:
+	case r < 88:
 		g.subscribe(i, c)
-	case r < 93:
+	case r < 91:
 		g.psubscribe(i, c)
-	case r < 96:
+	case r < 93:
+		g.ssubscribe(i, c)
+	case r < 95:
 		g.unsubscribe(i, c)
-	case r < 98:
+	case r < 97:
 		g.punsubscribe(i, c)
+	case r < 98:
+		g.sunsubscribe(i, c)
 	default:
 		g.add(i, "RESET")
 		*c = coGenConn{}
@@ -233,9 +243,32 @@ func (g *coGen) unsubscribe(i int, c *coGenConn) {
 	}
 	g.unsubAll(i, "UNSUBSCRIBE", len(c.channels))
 	c.channels = nil
-	if len(c.patterns) > 0 {
+	if c.subscribed() {
 		g.fence(i, c)
 	}
+}
+
+// ssubscribe subscribes connection i to a shard channel, and to its fence
+// first if it does not listen there yet.
+func (g *coGen) ssubscribe(i int, c *coGenConn) {
+	g.fence(i, c)
+	ch := g.pick(coShards)
+	g.add(i, "SSUBSCRIBE "+ch)
+	if !slices.Contains(c.shards, ch) {
+		c.shards = append(c.shards, ch)
+	}
+}
+
+// sunsubscribe drops one shard channel or all of them.
+func (g *coGen) sunsubscribe(i int, c *coGenConn) {
+	if g.rng.IntN(3) > 0 {
+		ch := g.pick(coShards)
+		g.add(i, "SUNSUBSCRIBE "+ch)
+		c.shards = slices.DeleteFunc(c.shards, func(s string) bool { return s == ch })
+		return
+	}
+	g.unsubAll(i, "SUNSUBSCRIBE", len(c.shards))
+	c.shards = nil
 }
 
 // fence subscribes connection i to its fence channel unless it is already.
