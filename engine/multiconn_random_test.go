@@ -20,12 +20,14 @@ import (
 // drained and compared, so what every connection reads, replies and pushes
 // alike, must match byte for byte, in RESP2 and in RESP3.
 //
-// Timing-dependent commands (short TTLs, blocking pops, kills) stay out, so
-// both servers see the same history. CACHEE_CO_SCRIPTS and CACHEE_CO_SEED
+// Blocking pops run in a step of their own (block), in which a connection
+// blocks until another one serves it or its short timeout passes. Other
+// timing-dependent commands (short TTLs, kills) stay out, so both servers
+// see the same history. CACHEE_CO_SCRIPTS and CACHEE_CO_SEED
 // run more scripts or other ones; a failure names its script's seed and
 // index, and CACHEE_CO_PRINT=1 logs every script's lines.
 func TestCoordinationRandomDiff(t *testing.T) {
-	n, seed := 150, uint64(1)
+	n, seed := 100, uint64(1)
 	if s := os.Getenv("CACHEE_CO_SCRIPTS"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
@@ -83,7 +85,11 @@ func (g *coGen) add(conn int, line string) {
 
 func (g *coGen) script(steps int) []string {
 	for range steps {
-		g.step(g.rng.IntN(3))
+		if g.rng.IntN(20) == 0 {
+			g.block()
+		} else {
+			g.step(g.rng.IntN(3))
+		}
 		for i, c := range g.conns {
 			switch {
 			case !slices.Contains(c.channels, coFence(i)):
@@ -200,6 +206,42 @@ func (g *coGen) read(k string, multi bool) string {
 		reads = append(reads, "@sorted HGETALL "+k, "@sorted SMEMBERS "+k, "@sorted KEYS *")
 	}
 	return g.pick(reads)
+}
+
+// block has connection D (which does nothing else) block on an empty key
+// and connection E (likewise) serve it with a plain command, a transaction
+// or a script, or lets D time out. The keys q and zq are touched only here
+// and always left empty (each wait takes all that is pushed), so D always
+// blocks; the other connections' FLUSHALL and SWAPDB cannot fill them.
+func (g *coGen) block() {
+	waits := []struct{ wait, serve string }{
+		{"BLPOP q 0", "RPUSH q x"},
+		{"BRPOP q 0", "LPUSH q x"},
+		{"BLMOVE q q2 LEFT RIGHT 0", "RPUSH q x"},
+		{"BLMPOP 0 1 q RIGHT COUNT 5", "RPUSH q x y z"},
+		{"BZPOPMIN zq 0", "ZADD zq 1 m"},
+		{"BZMPOP 0 1 zq MAX COUNT 3", "ZADD zq 1 a 2 b"},
+	}
+	w := waits[g.rng.IntN(len(waits))]
+	if g.rng.IntN(5) == 0 {
+		g.lines = append(g.lines, "D: "+strings.Replace(w.wait, " 0", " 0.01", 1))
+		return
+	}
+	g.lines = append(g.lines, "D: @send "+w.wait, "@blocked 1")
+	switch g.rng.IntN(3) {
+	case 0:
+		g.lines = append(g.lines, "E: "+w.serve)
+	case 1:
+		g.lines = append(g.lines, "E: MULTI", "E: "+w.serve, "E: EXEC")
+	default:
+		args := strings.Fields(w.serve)
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = "'" + a + "'"
+		}
+		g.lines = append(g.lines, `E: EVAL "return redis.call(`+strings.Join(quoted, ", ")+`)" 0`)
+	}
+	g.lines = append(g.lines, "D: @read")
 }
 
 // subscribe subscribes connection i to a channel, and to its fence if it
