@@ -22,7 +22,9 @@ var notes = map[string]string{
 	"config|get": "Knows only the parameters in the configuration chapter (docs/configuration.md); any other " +
 		"name matches nothing, as an unknown name does in Redis.",
 	"config|set": "Sets only the parameters in the configuration chapter; any other Redis parameter is " +
-		"refused with Redis's error for an unknown option.",
+		"refused with Redis's error for an unknown option. `save` and `appendonly` take only the values that " +
+		"turn persistence off (`\"\"`, `no`); a valid value that asks for snapshots or an AOF is refused " +
+		"with why.",
 	"info": "Sections Server, Clients, Memory, Stats and Keyspace only. `used_memory` is the dataset by " +
 		"cachee's accounting (what maxmemory bounds), `allocator_allocated` the Go heap, `used_memory_rss` the " +
 		"memory obtained from the OS, `mem_allocator:go`; `multiplexing_api` is `goroutines`, `avg_ttl` is " +
