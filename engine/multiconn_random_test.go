@@ -151,15 +151,15 @@ func (g *coGen) step(i int) {
 	case r < 88:
 		g.subscribe(i, c)
 	case r < 91:
-		g.psubscribe(i, c)
+		g.join(i, c, "PSUBSCRIBE", coPatterns, &c.patterns)
 	case r < 93:
-		g.ssubscribe(i, c)
+		g.join(i, c, "SSUBSCRIBE", coShards, &c.shards)
 	case r < 95:
-		g.unsubscribe(i, c)
+		g.leave(i, c, "UNSUBSCRIBE", coChannels, &c.channels)
 	case r < 97:
-		g.punsubscribe(i, c)
+		g.leave(i, c, "PUNSUBSCRIBE", coPatterns, &c.patterns)
 	case r < 98:
-		g.sunsubscribe(i, c)
+		g.leave(i, c, "SUNSUBSCRIBE", coShards, &c.shards)
 	default:
 		g.add(i, "RESET")
 		*c = coGenConn{}
@@ -262,55 +262,39 @@ func (g *coGen) subscribe(i int, c *coGenConn) {
 	}
 }
 
-// psubscribe subscribes connection i to a pattern, and to its fence first
-// if it does not listen there yet.
-func (g *coGen) psubscribe(i int, c *coGenConn) {
+// join subscribes connection i to one of names with cmd (PSUBSCRIBE,
+// SSUBSCRIBE), recorded in set, and to its fence first if it does not
+// listen there yet.
+func (g *coGen) join(i int, c *coGenConn, cmd string, names []string, set *[]string) {
 	g.fence(i, c)
-	p := g.pick(coPatterns)
-	g.add(i, "PSUBSCRIBE "+p)
-	if !slices.Contains(c.patterns, p) {
-		c.patterns = append(c.patterns, p)
+	n := g.pick(names)
+	g.add(i, cmd+" "+n)
+	if !slices.Contains(*set, n) {
+		*set = append(*set, n)
 	}
 }
 
-// unsubscribe drops one channel (never the fence) or all of them; Redis
-// confirms "all" in an unspecified order (@unsub compares them sorted). A
-// connection left with patterns listens on its fence again.
-func (g *coGen) unsubscribe(i int, c *coGenConn) {
+// leave drops one of names (never the fence) with cmd, or all of set; Redis
+// confirms "all" in an unspecified order (@unsub compares them sorted), or
+// with a null name when there was none. A connection still subscribed
+// listens on its fence again.
+func (g *coGen) leave(i int, c *coGenConn, cmd string, names []string, set *[]string) {
 	if g.rng.IntN(3) > 0 {
-		ch := g.pick(coChannels)
-		g.add(i, "UNSUBSCRIBE "+ch)
-		c.channels = slices.DeleteFunc(c.channels, func(s string) bool { return s == ch })
+		n := g.pick(names)
+		g.add(i, cmd+" "+n)
+		*set = slices.DeleteFunc(*set, func(s string) bool { return s == n })
 		return
 	}
-	g.unsubAll(i, "UNSUBSCRIBE", len(c.channels))
-	c.channels = nil
+	if len(*set) == 0 {
+		g.add(i, cmd)
+	} else {
+		g.add(i, "@send "+cmd)
+		g.add(i, "@unsub "+strconv.Itoa(len(*set)))
+	}
+	*set = nil
 	if c.subscribed() {
 		g.fence(i, c)
 	}
-}
-
-// ssubscribe subscribes connection i to a shard channel, and to its fence
-// first if it does not listen there yet.
-func (g *coGen) ssubscribe(i int, c *coGenConn) {
-	g.fence(i, c)
-	ch := g.pick(coShards)
-	g.add(i, "SSUBSCRIBE "+ch)
-	if !slices.Contains(c.shards, ch) {
-		c.shards = append(c.shards, ch)
-	}
-}
-
-// sunsubscribe drops one shard channel or all of them.
-func (g *coGen) sunsubscribe(i int, c *coGenConn) {
-	if g.rng.IntN(3) > 0 {
-		ch := g.pick(coShards)
-		g.add(i, "SUNSUBSCRIBE "+ch)
-		c.shards = slices.DeleteFunc(c.shards, func(s string) bool { return s == ch })
-		return
-	}
-	g.unsubAll(i, "SUNSUBSCRIBE", len(c.shards))
-	c.shards = nil
 }
 
 // fence subscribes connection i to its fence channel unless it is already.
@@ -319,27 +303,4 @@ func (g *coGen) fence(i int, c *coGenConn) {
 		g.add(i, "SUBSCRIBE "+coFence(i))
 		c.channels = append(c.channels, coFence(i))
 	}
-}
-
-// punsubscribe drops one pattern or all of them.
-func (g *coGen) punsubscribe(i int, c *coGenConn) {
-	if g.rng.IntN(3) > 0 {
-		p := g.pick(coPatterns)
-		g.add(i, "PUNSUBSCRIBE "+p)
-		c.patterns = slices.DeleteFunc(c.patterns, func(s string) bool { return s == p })
-		return
-	}
-	g.unsubAll(i, "PUNSUBSCRIBE", len(c.patterns))
-	c.patterns = nil
-}
-
-// unsubAll unsubscribes from all n channels (or patterns): one confirmation
-// with a null name when there were none.
-func (g *coGen) unsubAll(i int, cmd string, n int) {
-	if n == 0 {
-		g.add(i, cmd)
-		return
-	}
-	g.add(i, "@send "+cmd)
-	g.add(i, "@unsub "+strconv.Itoa(n))
 }
