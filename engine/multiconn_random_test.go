@@ -14,7 +14,8 @@ import (
 // line format) against Redis and cachee: three connections interleaving
 // WATCH, MULTI/EXEC/DISCARD (with queue-time errors), writes that touch or
 // spare the WATCHed keys (in two databases, with SWAPDB, FLUSHDB, FLUSHALL,
-// MOVE, RENAME and COPY among them), keyspace events, and pub/sub over
+// MOVE, RENAME and COPY among them; some run from a Lua script), keyspace
+// events, and pub/sub over
 // channels, patterns and shard channels, RESP3 subscribers running
 // transactions among them. After every step each subscriber's messages are
 // drained and compared, so what every connection reads, replies and pushes
@@ -130,8 +131,10 @@ func (g *coGen) step(i int) {
 		c.multi = false
 	case r < 24 && c.multi:
 		g.add(i, g.pick([]string{"NOSUCHCOMMAND", "GET", "WATCH k", "SET k"})) // refused while queueing
-	case r < 54:
+	case r < 48:
 		g.add(i, g.write(k))
+	case r < 54:
+		g.add(i, coEval(g.write(k))) // the same write from a script
 	case r < 64:
 		g.add(i, g.read(k, c.multi))
 	case r < 68:
@@ -208,6 +211,16 @@ func (g *coGen) read(k string, multi bool) string {
 	return g.pick(reads)
 }
 
+// coEval is an EVAL line that runs the command line cmd (arguments without
+// quotes or spaces) with redis.call and returns its reply.
+func coEval(cmd string) string {
+	args := strings.Fields(cmd)
+	for i, a := range args {
+		args[i] = "'" + a + "'"
+	}
+	return `EVAL "return redis.call(` + strings.Join(args, ", ") + `)" 0`
+}
+
 // block has connection D (which does nothing else) block on an empty key
 // and connection E (likewise) serve it with a plain command, a transaction
 // or a script, or lets D time out. The keys q and zq are touched only here
@@ -234,12 +247,7 @@ func (g *coGen) block() {
 	case 1:
 		g.lines = append(g.lines, "E: MULTI", "E: "+w.serve, "E: EXEC")
 	default:
-		args := strings.Fields(w.serve)
-		quoted := make([]string, len(args))
-		for i, a := range args {
-			quoted[i] = "'" + a + "'"
-		}
-		g.lines = append(g.lines, `E: EVAL "return redis.call(`+strings.Join(quoted, ", ")+`)" 0`)
+		g.lines = append(g.lines, "E: "+coEval(w.serve))
 	}
 	g.lines = append(g.lines, "D: @read")
 }
