@@ -448,7 +448,7 @@ func saveParamsValid(v string) bool {
 // the int64 bounds). Without digits it reads nothing, so only "" is whole.
 func strtoll(s string) (int64, bool) {
 	i := 0
-	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
 	neg := false
@@ -458,7 +458,7 @@ func strtoll(s string) (int64, bool) {
 	}
 	start := i
 	var n uint64
-	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+	for ; i < len(s) && isDigit(s[i]); i++ {
 		if n > (1<<63)/10 {
 			n = 1 << 63
 		} else {

@@ -130,6 +130,13 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
 	return cmd, lines
 }
 
+// waitReady reads the server's log until it is ready to accept connections.
+func waitReady(t *testing.T, lines <-chan string) {
+	t.Helper()
+	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
+	}
+}
+
 func nextLine(t *testing.T, lines <-chan string) string {
 	t.Helper()
 	select {
@@ -256,8 +263,7 @@ func TestServeAppliesEngineSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, lines := startServe(t, "--port", port, "--config", conf, "--maxmemory-policy", "allkeys-lru", "--maxmemory", "2mb")
-	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
-	}
+	waitReady(t, lines)
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
 	defer rdb.Close()
 	got, err := rdb.ConfigGet(context.Background(), "*").Result()
@@ -291,8 +297,7 @@ func TestServeAcceptsPersistenceOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, lines := startServe(t, "--port", port, "--config", off, "--save", "", "--appendonly", "no")
-	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
-	}
+	waitReady(t, lines)
 	on := filepath.Join(dir, "on.conf")
 	if err := os.WriteFile(on, []byte("save 900 1 300 10\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -311,8 +316,7 @@ func TestServeWritesCPUProfile(t *testing.T) {
 	port := strconv.Itoa(redistest.FreePort(t))
 	prof := filepath.Join(t.TempDir(), "cpu.pprof")
 	cmd, lines := startServe(t, "--port", port, "--cpuprofile", prof)
-	for l := nextLine(t, lines); !strings.Contains(l, "ready to accept connections"); l = nextLine(t, lines) {
-	}
+	waitReady(t, lines)
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
 	defer rdb.Close()
 	for i := range 200 {
